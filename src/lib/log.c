@@ -37,8 +37,9 @@ static void stderr_handler(enum log_type type, const char *prefix, const char *t
 	int len;
 
 	if (log_to_master) {
-		len = snprintf(line, sizeof(line), "%c%c%ld %s%s\n", LOG_CHILD_MARK,
-			       log_type_letters[type], (long)getpid(), prefix, text);
+		len = snprintf(line, sizeof(line), "%c%c%ld %s%c%s\n", LOG_CHILD_MARK,
+			       log_type_letters[type], (long)getpid(), prefix,
+			       LOG_CHILD_PREFIX_END, text);
 	} else {
 		len = snprintf(line, sizeof(line), "%s%s: %s\n", prefix, log_type_names[type],
 			       text);

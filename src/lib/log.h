@@ -25,9 +25,11 @@ enum log_type {
 #define FATAL_OUTOFMEM 83
 
 /* The child-to-master line protocol: LOG_CHILD_MARK, one type letter
-   (see log_type_letters), the pid in decimal, a space, then the prefixed
-   text up to '\n'. A line without the mark is logged as an error. */
+   (see log_type_letters), the pid in decimal, a space, the prefix,
+   LOG_CHILD_PREFIX_END, then the text up to '\n'. A line without the mark
+   is logged as an error. */
 #define LOG_CHILD_MARK '\001'
+#define LOG_CHILD_PREFIX_END '\002'
 extern const char log_type_letters[LOG_TYPE_COUNT];
 extern const char *const log_type_names[LOG_TYPE_COUNT];
 

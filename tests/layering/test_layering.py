@@ -1,0 +1,41 @@
+"""tests/layering: the #include graph of the real tree obeys STYLE.md's
+layers, and the checker does catch each kind of violation."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+import layering  # noqa: E402
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_real_tree_obeys_layers():
+    problems = layering.check(os.path.join(TOP, "src"),
+                              [os.path.join(TOP, "tests", "services")])
+    assert problems == [], "\n".join(problems)
+
+
+def write(tmp_path, rel, text):
+    p = tmp_path / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text)
+
+
+def test_checker_catches_violations(tmp_path):
+    write(tmp_path, "lib/lib.h", "")
+    write(tmp_path, "lib/ioloop.h", "")
+    write(tmp_path, "lib/str.c", '#include <ev.h>\n')
+    write(tmp_path, "lib-settings/settings.c", '#include "ioloop.h"\n#include "service.h"\n')
+    write(tmp_path, "lib-storage/mail-storage.h", "")
+    write(tmp_path, "lib-mail/message.c", '#include "mail-storage.h"\n')
+    write(tmp_path, "master/service.h", "")
+    write(tmp_path, "imap-login/client.c",
+          '#include "mail-storage.h"\n#include "service.h"\n#include <openssl/ssl.h>\n')
+    problems = "\n".join(layering.check(str(tmp_path)))
+    assert "str.c:1: <ev.h>" in problems
+    assert "settings.c:1: L1 library lib-settings uses ioloop.h" in problems
+    assert "settings.c:2: includes service.h of program master" in problems
+    assert "message.c:1: lib-mail (L1) includes mail-storage.h of lib-storage (L3)" in problems
+    assert "client.c:1: login program imap-login includes mail-storage.h" in problems
+    assert "client.c:2: includes service.h of program master" in problems
+    assert "client.c:3: <openssl/ssl.h>" in problems
