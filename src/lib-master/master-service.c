@@ -227,8 +227,6 @@ static void listener_accept(void *context);
 static void listeners_update(struct master_service *service)
 {
 	bool want = available_count(service) > 0;
-	struct master_listener *l;
-
 	array_foreach(&service->listeners, l) {
 		if (want && l->io == NULL && l->fd != -1)
 			l->io = io_add(l->fd, IO_READ, listener_accept, l);
@@ -327,8 +325,6 @@ void master_service_stop(struct master_service *service)
 
 void master_service_stop_new_connections(struct master_service *service)
 {
-	struct master_listener *l;
-
 	if (service->stopping)
 		return;
 	service->stopping = true;
@@ -352,8 +348,6 @@ void master_service_client_connection_destroyed(struct master_service *service)
 void master_service_deinit(struct master_service **_service)
 {
 	struct master_service *service = *_service;
-	struct master_listener *l;
-
 	*_service = NULL;
 	array_foreach(&service->listeners, l) {
 		io_remove(&l->io);

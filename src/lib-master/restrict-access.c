@@ -18,8 +18,8 @@ int restrict_access_lookup_user(const char *user, uid_t *uid_r, gid_t *gid_r,
 		pw = getpwuid((uid_t)num);
 	if (pw == NULL) {
 		*error_r = errno != 0 ?
-			p_strdup_printf(pool_system, "getpwnam(%s) failed: %m", user) :
-			p_strdup_printf(pool_system, "user '%s' does not exist", user);
+			t_strdup_printf("getpwnam(%s) failed: %m", user) :
+			t_strdup_printf("user '%s' does not exist", user);
 		return -1;
 	}
 	*uid_r = pw->pw_uid;
@@ -41,8 +41,8 @@ int restrict_access_lookup_group(const char *group, gid_t *gid_r, const char **e
 	}
 	if (gr == NULL) {
 		*error_r = errno != 0 ?
-			p_strdup_printf(pool_system, "getgrnam(%s) failed: %m", group) :
-			p_strdup_printf(pool_system, "group '%s' does not exist", group);
+			t_strdup_printf("getgrnam(%s) failed: %m", group) :
+			t_strdup_printf("group '%s' does not exist", group);
 		return -1;
 	}
 	*gid_r = gr->gr_gid;
@@ -58,7 +58,7 @@ static int check_valid_ids(const struct restrict_access_settings *set, const cha
 	if (set->uid != (uid_t)-1 &&
 	    ((set->first_valid_uid != 0 && set->uid < set->first_valid_uid) ||
 	     (set->last_valid_uid != 0 && set->uid > set->last_valid_uid))) {
-		*error_r = p_strdup_printf(pool_system,
+		*error_r = t_strdup_printf(
 			"uid %u is outside first_valid_uid..last_valid_uid (%u..%u)",
 			(unsigned int)set->uid, (unsigned int)set->first_valid_uid,
 			(unsigned int)set->last_valid_uid);
@@ -67,7 +67,7 @@ static int check_valid_ids(const struct restrict_access_settings *set, const cha
 	if (set->gid != (gid_t)-1 &&
 	    ((set->first_valid_gid != 0 && set->gid < set->first_valid_gid) ||
 	     (set->last_valid_gid != 0 && set->gid > set->last_valid_gid))) {
-		*error_r = p_strdup_printf(pool_system,
+		*error_r = t_strdup_printf(
 			"gid %u is outside first_valid_gid..last_valid_gid (%u..%u)",
 			(unsigned int)set->gid, (unsigned int)set->first_valid_gid,
 			(unsigned int)set->last_valid_gid);
@@ -85,7 +85,7 @@ int restrict_access(const struct restrict_access_settings *set, const char **err
 		return -1;
 	if (set->chroot_dir != NULL && set->chroot_dir[0] != '\0') {
 		if (chdir(set->chroot_dir) < 0 || chroot(set->chroot_dir) < 0 || chdir("/") < 0) {
-			*error_r = p_strdup_printf(pool_system, "chroot(%s) failed: %m",
+			*error_r = t_strdup_printf("chroot(%s) failed: %m",
 						   set->chroot_dir);
 			return -1;
 		}
@@ -95,25 +95,25 @@ int restrict_access(const struct restrict_access_settings *set, const char **err
 		if (geteuid() == 0 &&
 		    setgroups(set->extra_gids_count, set->extra_gids_count == 0 ? NULL :
 							      set->extra_gids) < 0) {
-			*error_r = p_strdup_printf(pool_system, "setgroups() failed: %m");
+			*error_r = t_strdup_printf("setgroups() failed: %m");
 			return -1;
 		}
 		if (setresgid(set->gid, set->gid, set->gid) < 0) {
-			*error_r = p_strdup_printf(pool_system, "setresgid(%u) failed: %m",
+			*error_r = t_strdup_printf("setresgid(%u) failed: %m",
 						   (unsigned int)set->gid);
 			return -1;
 		}
 	}
 	if (set->uid != (uid_t)-1) {
 		if (setresuid(set->uid, set->uid, set->uid) < 0) {
-			*error_r = p_strdup_printf(pool_system, "setresuid(%u) failed: %m",
+			*error_r = t_strdup_printf("setresuid(%u) failed: %m",
 						   (unsigned int)set->uid);
 			return -1;
 		}
 	}
 	/* verify: all three ids changed and root cannot come back */
 	if (getresuid(&ruid, &euid, &suid) < 0 || getresgid(&rgid, &egid, &sgid) < 0) {
-		*error_r = p_strdup_printf(pool_system, "getresuid() failed: %m");
+		*error_r = t_strdup_printf("getresuid() failed: %m");
 		return -1;
 	}
 	if (set->uid != (uid_t)-1 && (ruid != set->uid || euid != set->uid || suid != set->uid)) {

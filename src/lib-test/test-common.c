@@ -49,6 +49,7 @@ void test_end(void)
 	printf("%-70s : %s\n", test_name, test_failed ? "FAILED" : "ok");
 	fflush(stdout);
 	pool_clear(test_pool);
+	pool_temp_clear();
 }
 
 static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -85,5 +86,6 @@ int test_run(void (*const tests[])(void))
 		tests[i]();
 	printf("%u / %u tests failed\n", failures, total);
 	pool_unref(&test_pool);
+	pool_temp_clear();
 	return failures == 0 ? 0 : 1;
 }

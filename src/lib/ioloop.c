@@ -48,8 +48,10 @@ void io_loop_time_refresh(void)
 
 static void check_cb(struct ev_loop *loop, ev_check *w, int revents)
 {
-	/* after every poll: refresh the cached clock once for all callbacks */
+	/* after every poll: refresh the cached clock once for all callbacks, and
+	   free what the previous iteration's callbacks left in pool_temp */
 	io_loop_time_refresh();
+	pool_temp_clear();
 }
 
 static ev_check time_check;

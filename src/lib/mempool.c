@@ -225,3 +225,31 @@ void p_free(pool_t pool, void *mem)
 	if (mem != NULL)
 		pool->v->free(pool, mem);
 }
+
+static struct pool *temp_pool_instance;
+
+static void *temp_malloc(pool_t pool, size_t size)
+{
+	if (temp_pool_instance == NULL)
+		temp_pool_instance = pool_alloconly_create("temp", 16384);
+	return p_malloc(temp_pool_instance, size);
+}
+
+static void *temp_realloc(pool_t pool, void *mem, size_t old_size, size_t new_size)
+{
+	if (temp_pool_instance == NULL)
+		temp_pool_instance = pool_alloconly_create("temp", 16384);
+	return p_realloc(temp_pool_instance, mem, old_size, new_size);
+}
+
+static const struct pool_vfuncs temp_vfuncs = {
+	temp_malloc, temp_realloc, alloconly_free, system_destroy,
+};
+static struct pool temp_pool_struct = { &temp_vfuncs, "temp", 1, true };
+pool_t pool_temp = &temp_pool_struct;
+
+void pool_temp_clear(void)
+{
+	if (temp_pool_instance != NULL)
+		pool_clear(temp_pool_instance);
+}

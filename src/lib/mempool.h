@@ -54,6 +54,18 @@ void p_free(pool_t pool, void *mem);
 		(mem) = NULL;                                                                      \
 	} while (0)
 
+/* The temporary pool: for values that live only until control returns to
+   the event loop, above all the strings libraries return in *error_r. The
+   ioloop clears it once per loop iteration; programs without a loop (tools,
+   tests) call pool_temp_clear() between units of work. Never keep a
+   pointer into it in a long-lived object: copy what you keep. */
+extern pool_t pool_temp;
+void pool_temp_clear(void);
+#define t_strdup(str) p_strdup(pool_temp, str)
+#define t_strndup(str, len) p_strndup(pool_temp, str, len)
+#define t_strdup_printf(...) p_strdup_printf(pool_temp, __VA_ARGS__)
+#define t_new(type, count) p_new(pool_temp, type, count)
+
 /* size * count, aborting on overflow (a bug, not input). */
 size_t i_mul_size(size_t size, size_t count);
 size_t i_add_size(size_t a, size_t b);

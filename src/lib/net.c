@@ -166,7 +166,7 @@ int net_listen_tcp(const char *addr, unsigned int port, bool reuse_port, int bac
 		ip.family = AF_INET6;
 		ip.u.ip6 = in6addr_any;
 	} else if (net_addr2ip(addr, &ip) < 0) {
-		*error_r = p_strdup_printf(pool_system, "invalid listen address '%s'", addr);
+		*error_r = t_strdup_printf("invalid listen address '%s'", addr);
 		return -1;
 	}
 	if (ip.family == AF_INET) {
@@ -186,7 +186,7 @@ int net_listen_tcp(const char *addr, unsigned int port, bool reuse_port, int bac
 	}
 	fd = socket(ip.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		*error_r = p_strdup_printf(pool_system, "socket() failed: %m");
+		*error_r = t_strdup_printf("socket() failed: %m");
 		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &opt, sizeof(opt));
@@ -195,12 +195,12 @@ int net_listen_tcp(const char *addr, unsigned int port, bool reuse_port, int bac
 	if (ip.family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &opt, sizeof(opt));
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
-		*error_r = p_strdup_printf(pool_system, "bind(%s, %u) failed: %m", addr, port);
+		*error_r = t_strdup_printf("bind(%s, %u) failed: %m", addr, port);
 		close(fd);
 		return -1;
 	}
 	if (listen(fd, backlog) < 0) {
-		*error_r = p_strdup_printf(pool_system, "listen(%s, %u) failed: %m", addr, port);
+		*error_r = t_strdup_printf("listen(%s, %u) failed: %m", addr, port);
 		close(fd);
 		return -1;
 	}
@@ -212,7 +212,7 @@ static int unix_sockaddr(const char *path, struct sockaddr_un *sa, const char **
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sa->sun_path)) {
-		*error_r = p_strdup_printf(pool_system, "unix socket path too long: %s", path);
+		*error_r = t_strdup_printf("unix socket path too long: %s", path);
 		return -1;
 	}
 	strcpy(sa->sun_path, path);
@@ -228,14 +228,14 @@ int net_listen_unix(const char *path, int backlog, const char **error_r)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		*error_r = p_strdup_printf(pool_system, "socket() failed: %m");
+		*error_r = t_strdup_printf("socket() failed: %m");
 		return -1;
 	}
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int test_fd;
 
 		if (errno != EADDRINUSE) {
-			*error_r = p_strdup_printf(pool_system, "bind(%s) failed: %m", path);
+			*error_r = t_strdup_printf("bind(%s) failed: %m", path);
 			close(fd);
 			return -1;
 		}
@@ -244,19 +244,19 @@ int net_listen_unix(const char *path, int backlog, const char **error_r)
 		if (test_fd >= 0) {
 			close(test_fd);
 			close(fd);
-			*error_r = p_strdup_printf(pool_system,
+			*error_r = t_strdup_printf(
 				"unix socket %s is in use by another process", path);
 			return -1;
 		}
 		if ((unlink(path) < 0 && errno != ENOENT) ||
 		    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-			*error_r = p_strdup_printf(pool_system, "bind(%s) failed: %m", path);
+			*error_r = t_strdup_printf("bind(%s) failed: %m", path);
 			close(fd);
 			return -1;
 		}
 	}
 	if (listen(fd, backlog) < 0) {
-		*error_r = p_strdup_printf(pool_system, "listen(%s) failed: %m", path);
+		*error_r = t_strdup_printf("listen(%s) failed: %m", path);
 		close(fd);
 		return -1;
 	}

@@ -43,7 +43,7 @@ static int dest_open(struct log_dest *dest, const char *path, const char **error
 		return 0;
 	dest->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (dest->fd < 0) {
-		*error_r = p_strdup_printf(pool_system, "open(%s) failed: %m", path);
+		*error_r = t_strdup_printf("open(%s) failed: %m", path);
 		dest->fd = STDERR_FILENO;
 		return -1;
 	}

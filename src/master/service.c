@@ -327,14 +327,14 @@ static int config_memfd(const char *text, const char **error_r)
 	int fd = memfd_create("roost-config", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
 	if (fd < 0) {
-		*error_r = p_strdup_printf(pool_system, "memfd_create() failed: %m");
+		*error_r = t_strdup_printf("memfd_create() failed: %m");
 		return -1;
 	}
 	for (size_t pos = 0; pos < len;) {
 		ssize_t ret = write(fd, text + pos, len - pos);
 
 		if (ret < 0) {
-			*error_r = p_strdup_printf(pool_system, "write(memfd) failed: %m");
+			*error_r = t_strdup_printf("write(memfd) failed: %m");
 			close(fd);
 			return -1;
 		}
