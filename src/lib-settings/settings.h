@@ -80,6 +80,11 @@ enum setting_flags {
 	SET_FLAG_FILTERABLE = 0x04,
 	/* an accepted alias of another setting (alias_of names it) */
 	SET_FLAG_ALIAS = 0x08,
+	/* with SET_FLAG_ALIAS: a boolean alias with the opposite meaning
+	   (Dovecot 2.4's auth_allow_cleartext = no is disable_plaintext_auth = yes).
+	   An alias is resolved in settings_to_struct() only when the
+	   component's table lists it next to its target. */
+	SET_FLAG_ALIAS_INVERT_BOOL = 0x10,
 };
 
 struct setting_table;
@@ -126,20 +131,31 @@ bool settings_is_filter_section(const char *key);
 
 /* ---- values ---- */
 
+/* Each returns 0, or -1 with *error_r a static text that says what was
+   expected ("expected yes or no"). Booleans: yes/y/1 and no/n/0, any case.
+   Sizes: a number with an optional unit b, k, M, G, T (kB, KiB, ... too),
+   or "unlimited" (0). Times: a number and a unit (s/secs/seconds, m/mins,
+   h/hours, d/days, w/weeks, ms/msecs/milliseconds); a plain 0 is allowed,
+   other numbers need a unit as in Dovecot 2.3. */
 int settings_parse_bool(const char *value, bool *result_r, const char **error_r);
 int settings_parse_uint(const char *value, unsigned int *result_r, const char **error_r);
 int settings_parse_size(const char *value, uint64_t *bytes_r, const char **error_r);
 int settings_parse_time(const char *value, unsigned int *secs_r, const char **error_r);
 int settings_parse_time_msecs(const char *value, unsigned int *msecs_r, const char **error_r);
-/* Checks value against def (type, enum values, bounds). */
+/* Checks value against def (type, enum values, bounds). The error, from
+   pool, reads "invalid value 'maybe' for ssl: expected one of no, yes,
+   required" (without the value for SET_FLAG_SECRET settings). */
 int settings_check_value(const struct setting_def *def, const char *value, pool_t pool,
 			 const char **error_r);
 
 /* ---- parsing ---- */
 
+/* Errors and warnings are appended to arrays owned by the caller; their
+   strings are allocated from the tree's pool (they live as long as the
+   tree). An array that is not created yet is created from the tree's pool. */
 struct settings_error {
 	const char *file;
-	unsigned int line;
+	unsigned int line; /* 0: about the whole file */
 	const char *message;
 };
 ARRAY_DEFINE_TYPE(settings_error, struct settings_error);
@@ -158,6 +174,31 @@ struct config_parser_callbacks {
 struct config_parser *config_parser_create(struct config_tree *tree, const char *file,
 					   const struct config_parser_callbacks *callbacks,
 					   void *context, ARRAY_TYPE(settings_error) *errors);
+/* Like config_parser_create(), but new nodes go under section, a section
+   node of tree (the loader uses it for !include inside a section). The
+   file must close the sections it opens. */
+struct config_parser *config_parser_create_section(struct config_tree *tree,
+						   struct config_node *section, const char *file,
+						   const struct config_parser_callbacks *callbacks,
+						   void *context,
+						   ARRAY_TYPE(settings_error) *errors);
+/* The section that new nodes go into at this point of the input. */
+struct config_node *config_parser_get_section(const struct config_parser *parser);
+/* Expand $setting in unquoted values with this table (NULL, the default:
+   values stay as written). */
+void config_parser_set_root_table(struct config_parser *parser,
+				  const struct setting_table *root_table);
+/* A logical line (continuations included) longer than this is an error.
+   The default is CONFIG_PARSER_DEFAULT_MAX_LINE_LENGTH: large, because the
+   master writes `<file` contents (CA bundles) as one quoted line. */
+#define CONFIG_PARSER_DEFAULT_MAX_LINE_LENGTH (64 * 1024 * 1024)
+void config_parser_set_max_line_length(struct config_parser *parser, size_t max_length);
+/* Sections nested deeper than this are an error (and skipped). */
+#define CONFIG_PARSER_MAX_DEPTH 32
+/* !include nested deeper than this is an error. */
+#define SETTINGS_INCLUDE_MAX_DEPTH 16
+/* `key = <path` files larger than this are an error. */
+#define SETTINGS_FILE_MAX_SIZE (16 * 1024 * 1024)
 /* Feed data in any chunking; lines complete as they arrive. */
 void config_parser_feed(struct config_parser *parser, const void *data, size_t size);
 /* End of input: checks unclosed sections. Returns the number of errors. */
@@ -192,7 +233,8 @@ struct config_tree *settings_load_string(const char *data, const char *name,
 					 const struct setting_table *root_table,
 					 ARRAY_TYPE(settings_error) *errors,
 					 ARRAY_TYPE(settings_error) *warnings);
-/* Formats "file:line: message" */
+/* Formats "file:line: message" ("file: message" for line 0, just the
+   message without a file). */
 const char *settings_error_str(pool_t pool, const struct settings_error *error);
 
 /* ---- typed access ---- */
@@ -208,6 +250,13 @@ struct settings_filter {
    root table): defaults first, then values in the section, then values in
    matching filter sections (more specific wins). Sub-sections become arrays.
    Allocates from pool. Returns 0, or -1 with *error_r. */
+/* In the struct, strings are never NULL ("" when empty), lists are
+   NULL-terminated and never NULL, section arrays are always created.
+   Values are copied to pool: the tree may be freed afterwards. Filters
+   rank like Dovecot's: local_name, then local (more bits first), then
+   remote, then protocol; at equal rank the later section wins. An error
+   names file:line of a bad value, or "service imap-login: ..." for a
+   failed table->check. */
 int settings_to_struct(const struct config_tree *tree, const struct config_node *section,
 		       const struct setting_table *table, const struct settings_filter *filter,
 		       pool_t pool, void **set_r, const char **error_r);
@@ -229,6 +278,14 @@ enum settings_write_flags {
 };
 /* Writes the tree in the configuration language. Without NONDEFAULT every
    known root setting is written with its effective value (roostconf). */
+/* Details: sections of the same type and name are written once, merged;
+   nested sections are indented by two spaces; aliases are written under
+   the name of their target. With NONDEFAULT a setting is written when it
+   was set by an admin's file (a file name not starting with '(') and its
+   value differs from what the built-in text or else the table default
+   gives; a section is written when something in it is, or when only
+   admin's files create it (its existence matters). Values are quoted
+   when reading them back would change them. */
 void settings_write(const struct config_tree *tree, const struct setting_table *root_table,
 		    enum settings_write_flags flags, string_t *dest);
 
