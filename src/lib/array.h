@@ -43,8 +43,8 @@
 #define array_clear(a) buffer_reset((a)->arr)
 #define array_sort(a, cmp) qsort(array_front(a), array_count(a), sizeof(*(a)->v), (cmp))
 #define array_foreach(a, elem)                                                                     \
-	for (__typeof__((a)->v) elem = array_count(a) == 0 ? NULL : array_front(a),                \
-				_end_##elem = elem + array_count(a);                               \
+	for (__typeof__(*(a)->v) *elem = array_count(a) == 0 ? NULL : array_front(a),              \
+				 *_end_##elem = elem + array_count(a);                             \
 	     elem != NULL && elem != _end_##elem; elem++)
 #define array_foreach_elem(a, elem)                                                                \
 	for (unsigned int _i_##elem = 0;                                                           \

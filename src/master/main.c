@@ -54,7 +54,6 @@ static void master_log_handler(enum log_type type, const char *prefix, const cha
 
 static void print_config_errors(const ARRAY_TYPE(settings_error) *errors, enum log_type type)
 {
-	const struct settings_error *error;
 	pool_t pool = pool_alloconly_create("errors", 1024);
 
 	array_foreach(errors, error)
@@ -237,6 +236,7 @@ static void sig_reload(int signo, void *context)
 	master_set = set;
 	service_list_start(services);
 	retired_list_check();
+	i_info("Configuration reloaded");
 }
 
 static void sig_reopen_logs(int signo, void *context)

@@ -148,8 +148,12 @@ void master_log_write(enum log_type type, const char *prefix, const char *text)
 	}
 	if (log_timestamp_fmt != NULL && log_timestamp_fmt[0] != '\0') {
 		localtime_r(&now, &tm);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		/* log_timestamp is the admin's strftime format, as in Dovecot */
 		if (strftime(stamp, sizeof(stamp), log_timestamp_fmt, &tm) == 0)
 			stamp[0] = '\0';
+#pragma GCC diagnostic pop
 	}
 	len = snprintf(line, sizeof(line), "%s%s%s: %s\n", stamp, prefix, log_type_names[type],
 		       text);

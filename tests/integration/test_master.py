@@ -133,13 +133,20 @@ def test_reload_keeps_open_connection(roost_factory):
     old_pid = hello(old)["pid"]
     r.write_config(echo_config(port, greeting="second"))
     r.signal(signal.SIGHUP)
-    r.wait_log("SIGHUP received - reloading configuration")
+    r.wait_log("Configuration reloaded")
     # the open connection stays on the old process and still works
     old.send("still here")
     assert old.readline() == "ECHO still here"
-    new = LineClient.tcp(port)
-    info = hello(new)
-    assert info["greeting"] == "second"
+
+    # the old process stops accepting as soon as it reads its dead pipe
+    def new_client():
+        c = LineClient.tcp(port)
+        info = hello(c)
+        if info["greeting"] == "second":
+            return c, info
+        c.close()
+        return None
+    new, info = wait_for(new_client, timeout=2, what="a process with the new config")
     assert info["pid"] != old_pid
     assert int(old_pid) in r.children()
     old.send("QUIT")
