@@ -245,6 +245,44 @@ def test_stop_and_reload_commands(roost_factory):
     assert r.proc.wait(timeout=10) == 0
 
 
+def test_roostadm_reload_log_reopen_stop(roost_factory):
+    port = free_port()
+    r = roost_factory(echo_config(port)).start()
+    adm = build_path("src", "admin", "roostadm")
+    out = subprocess.run([adm, "-c", str(r.config_path), "reload"], capture_output=True,
+                         text=True, timeout=10)
+    assert out.returncode == 0, out.stderr
+    r.wait_log("Configuration reloaded")
+    os.rename(r.log_path, r.log_path.with_suffix(".old"))
+    out = subprocess.run([adm, "-c", str(r.config_path), "log", "reopen"], capture_output=True,
+                         text=True, timeout=10)
+    assert out.returncode == 0, out.stderr
+    r.wait_log("Log files reopened")
+    out = subprocess.run([adm, "-c", str(r.config_path), "stop"], capture_output=True,
+                         text=True, timeout=10)
+    assert out.returncode == 0, out.stderr
+    assert r.proc.wait(timeout=10) == 0
+    out = subprocess.run([adm, "-c", str(r.config_path), "reload"], capture_output=True,
+                         text=True, timeout=10)
+    assert out.returncode != 0 and "not running" in out.stderr
+
+
+def test_info_and_debug_log_paths(roost_factory):
+    port = free_port()
+    r = roost_factory(echo_config(port, extra=""))
+    info = r.dir / "info.log"
+    r.write_config(echo_config(port) + f"info_log_path = {info}\n")
+    r.start()
+    wait_for(lambda: info.exists() and "starting up" in info.read_text(), what="info log")
+    c = LineClient.tcp(port)
+    hello(c)
+    c.send("CRASH")
+    r.wait_log("killed with signal 6")
+    # errors go to log_path, informational lines to info_log_path
+    assert "starting up" not in r.log()
+    assert "killed with signal" not in info.read_text()
+
+
 def test_sigusr1_reopens_log(roost_factory):
     port = free_port()
     r = roost_factory(echo_config(port)).start()
