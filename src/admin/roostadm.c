@@ -29,7 +29,6 @@ struct admin_command {
 static void admin_load_config(struct admin_context *ctx)
 {
 	ARRAY_TYPE(settings_error) errors, warnings;
-	const struct settings_error *err;
 
 	i_array_init(&errors, 8);
 	i_array_init(&warnings, 8);

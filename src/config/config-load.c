@@ -168,6 +168,17 @@ static bool config_node_is_service(const struct config_node *node, const char *n
 	       node->name != NULL && (name == NULL || strcmp(node->name, name) == 0);
 }
 
+static bool config_executable_exists(struct config_tree *tree, const char *executable)
+{
+	const char *libexec_dir = settings_get_value(tree, &all_settings_table, NULL,
+						     "libexec_dir");
+	const char *word = t_strndup(executable, strcspn(executable, " "));
+	const char *path = word[0] == '/' || libexec_dir == NULL ? word :
+			   t_strdup_printf("%s/%s", libexec_dir, word);
+
+	return access(path, X_OK) == 0;
+}
+
 /* One warning per service the admin declares or changes whose program Roost
    does not have: the effective executable is the last one set in any
    `service NAME { }` of that name, built-in ones included. */
@@ -197,7 +208,10 @@ static void config_check_services(struct config_tree *tree, ARRAY_TYPE(settings_
 		}
 
 		if (exec != NULL && exec->value != NULL && exec->value[0] != '\0') {
-			if (config_executable_is_known(exec->value))
+			/* Roost's own programs are checked by the master; another
+			   program is fine when it is there (tests, admins' scripts) */
+			if (config_executable_is_known(exec->value) ||
+			    config_executable_exists(tree, exec->value))
 				continue;
 			config_add_message(tree->pool, warnings, exec->file, exec->line,
 					   p_strdup_printf(tree->pool,

@@ -42,8 +42,9 @@ static struct service_list *services;
 static ARRAY(struct service_list *) retired_lists;
 static struct master_settings *master_set;
 static pool_t set_pool;
-static int pid_fd = -1;
-static char *pid_path;
+static int lock_fd = -1;
+static char *pid_path, *lock_path;
+static bool pid_written;
 static bool shutting_down;
 static struct timeout *to_shutdown;
 
@@ -117,18 +118,25 @@ static int mkdir_parents(const char *path, mode_t mode)
 	return ret;
 }
 
-/* Takes the pid file lock; a second roost on the same base_dir fails here. */
+/* Takes the master lock; a second roost on the same base_dir fails here.
+   The lock is a separate file so that master.pid appears only once the
+   master can handle signals (written atomically by pid_file_write()). */
 static void pid_file_lock(const char *base_dir)
 {
 	char buf[32];
+	int fd;
 	ssize_t ret;
 
 	pid_path = i_strdup_printf("%s/%s", base_dir, MASTER_PID_FILE);
-	pid_fd = open(pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (pid_fd < 0)
-		i_fatal("open(%s) failed: %m", pid_path);
-	if (flock(pid_fd, LOCK_EX | LOCK_NB) < 0) {
-		ret = pread(pid_fd, buf, sizeof(buf) - 1, 0);
+	lock_path = i_strdup_printf("%s/master.lock", base_dir);
+	lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock_fd < 0)
+		i_fatal("open(%s) failed: %m", lock_path);
+	if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		fd = open(pid_path, O_RDONLY);
+		ret = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
 		buf[ret > 0 ? ret : 0] = '\0';
 		buf[strcspn(buf, "\n")] = '\0';
 		i_fatal("roost is already running with PID %s (read from %s); "
@@ -139,19 +147,25 @@ static void pid_file_lock(const char *base_dir)
 
 static void pid_file_write(void)
 {
-	char buf[32];
-	int len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	char buf[32], *tmp_path;
+	int fd, len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 
-	if (ftruncate(pid_fd, 0) < 0 || pwrite(pid_fd, buf, (size_t)len, 0) != len)
+	tmp_path = i_strdup_printf("%s.tmp", pid_path);
+	fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, buf, (size_t)len) != len || close(fd) < 0 ||
+	    rename(tmp_path, pid_path) < 0)
 		i_fatal("write(%s) failed: %m", pid_path);
+	i_free(tmp_path);
+	pid_written = true;
 }
 
 static void pid_file_remove(void)
 {
-	if (pid_path != NULL && pid_fd != -1) {
+	if (pid_written) {
 		(void)unlink(pid_path);
-		i_close_fd(&pid_fd);
+		pid_written = false;
 	}
+	i_close_fd(&lock_fd);
 }
 
 static pid_t pid_file_read(const char *base_dir)
@@ -408,12 +422,18 @@ int main(int argc, char *argv[])
 	if (configure_logging(master_set, &error) < 0)
 		i_fatal("%s", error);
 	signal(SIGPIPE, SIG_IGN);
-	ioloop = io_loop_create();
 	services = service_list_create(tree, master_set, NULL, &error);
 	if (services == NULL)
 		i_fatal("%s", error);
 	if (!foreground)
 		daemonize();
+	ioloop = io_loop_create();
+	/* signal handlers exist before the pid file tells anyone our pid */
+	sig_hup = io_signal_add(SIGHUP, sig_reload, NULL);
+	sig_term = io_signal_add(SIGTERM, sig_shutdown, NULL);
+	sig_int = io_signal_add(SIGINT, sig_shutdown, NULL);
+	sig_usr1 = io_signal_add(SIGUSR1, sig_reopen_logs, NULL);
+	child_watch = io_child_add(0, child_exited, NULL);
 	pid_file_write();
 	log_set_fatal_callback(pid_file_remove);
 	log_set_prefix("master: ");
@@ -427,11 +447,6 @@ int main(int argc, char *argv[])
 	i_info("Roost v%s starting up for %s", ROOST_VERSION,
 	       p_strarray_join(set_pool, master_set->protocols, ", "));
 
-	sig_hup = io_signal_add(SIGHUP, sig_reload, NULL);
-	sig_term = io_signal_add(SIGTERM, sig_shutdown, NULL);
-	sig_int = io_signal_add(SIGINT, sig_shutdown, NULL);
-	sig_usr1 = io_signal_add(SIGUSR1, sig_reopen_logs, NULL);
-	child_watch = io_child_add(0, child_exited, NULL);
 	service_list_start(services);
 
 	io_loop_run(ioloop);

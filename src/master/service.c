@@ -6,6 +6,7 @@
 #include "restrict-access.h"
 #include "master-log.h"
 #include "all-settings.h"
+#include "config-load.h"
 #include "service.h"
 
 #include <fcntl.h>
@@ -304,6 +305,9 @@ static struct service *service_create(struct service_list *list, struct service_
 	service->secrets = strcmp(set->type, "login") == 0;
 	service->exec_argv = service_exec_argv(list, set);
 	if (service->exec_argv == NULL || access(service->exec_argv[0], X_OK) < 0) {
+		/* config_load() already warned about programs that are not Roost's */
+		if (service->exec_argv == NULL || !config_executable_is_known(set->executable))
+			return NULL;
 		i_warning("service(%s): executable %s is not available in this version of Roost; "
 			  "the service is not started and its listeners are not opened",
 			  set->name, service->exec_argv == NULL ? "(none)" : service->exec_argv[0]);
