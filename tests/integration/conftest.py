@@ -18,6 +18,30 @@ def build_path(*parts):
     return os.path.join(BUILD_DIR, *parts)
 
 
+# Programs the master starts, and where the build puts them.
+SERVICE_PROGRAMS = {
+    "roost-test-echo": ("tests", "services"),
+    "auth": ("src", "auth"),
+    "anvil": ("src", "anvil"),
+    "imap-login": ("src", "imap-login"),
+    "pop3-login": ("src", "pop3-login"),
+    "imap": ("src", "imap"),
+    "pop3": ("src", "pop3"),
+    "lmtp": ("src", "lmtp"),
+}
+
+
+def make_libexec(dir_path):
+    """A libexec_dir like an installed one: symlinks to the built programs."""
+    dir_path.mkdir(parents=True, exist_ok=True)
+    for name, parts in SERVICE_PROGRAMS.items():
+        target = build_path(*parts, name)
+        link = dir_path / name
+        if os.path.exists(target) and not link.exists():
+            link.symlink_to(target)
+    return dir_path
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -68,12 +92,13 @@ class Roost:
         self.log_path = self.dir / "roost.log"
         self.config_path = self.dir / "roost.conf"
         self.proc = None
+        self.libexec_dir = make_libexec(self.dir / "libexec")
         self.write_config(config_body)
 
     def write_config(self, body):
         header = (
             f"base_dir = {self.base_dir}\n"
-            f"libexec_dir = {build_path('tests', 'services')}\n"
+            f"libexec_dir = {self.libexec_dir}\n"
             f"log_path = {self.log_path}\n"
             "listen = 127.0.0.1\n"
         )

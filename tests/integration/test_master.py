@@ -78,17 +78,23 @@ def test_keeps_process_min_avail(roost_factory):
     wait_for(lambda: len(r.children()) == 3, what="3 children")
     # busy processes do not count as available: with client_limit 1 each
     # connection takes one, and the master starts replacements
-    r2_clients = []
-    r.write_config(echo_config(port, service_extra="process_min_avail = 2\nclient_limit = 1"))
+    r.write_config(echo_config(port, greeting="second",
+                               service_extra="process_min_avail = 2\nclient_limit = 1"))
     r.signal(signal.SIGHUP)
-    r.wait_log("reloading configuration")
-    for _ in range(3):
+    r.wait_log("Configuration reloaded")
+    clients = []
+
+    def new_generation_client():
         c = LineClient.tcp(port)
-        hello(c)
-        r2_clients.append(c)
-    # 3 busy + 2 spare (old generation processes have exited by now or soon)
+        if hello(c)["greeting"] == "second":
+            return c
+        c.close()  # an old process had not yet seen its dead pipe
+        return None
+    for _ in range(3):
+        clients.append(wait_for(new_generation_client, what="a new-generation process"))
+    # 3 busy (client_limit 1) + 2 spare; the old generation has exited
     wait_for(lambda: len(r.children()) == 5, what="3 busy + 2 spare children")
-    for c in r2_clients:
+    for c in clients:
         c.close()
 
 
