@@ -333,3 +333,36 @@ def test_service_drops_to_its_user_and_chroot(roost_factory):
     assert proc_uid(pid) == nobody.pw_uid
     assert os.readlink(f"/proc/{pid}/root") == str(r.base_dir / "echo-root")
     c.close()
+
+
+def test_listen_on_ipv4_and_ipv6_wildcards(roost_factory):
+    import socket as sk
+    port = free_port()
+    r = roost_factory(echo_config(port, extra="listen = *, ::"))
+    # the header sets listen = 127.0.0.1 first; this later line wins
+    r.start()
+    c = LineClient.tcp(port, host="127.0.0.1")
+    hello(c)
+    c.close()
+    if sk.has_ipv6 and os.path.exists("/proc/net/if_inet6"):
+        s6 = sk.socket(sk.AF_INET6, sk.SOCK_STREAM)
+        s6.settimeout(5)
+        s6.connect(("::1", port))
+        c6 = LineClient(s6)
+        hello(c6)
+        c6.close()
+    else:
+        r.wait_log("IPv6 is not available")
+
+
+def test_unix_listener_mode_and_owner(roost_factory):
+    port = free_port()
+    nobody = pwd.getpwnam("nobody")
+    body = echo_config(port).replace(
+        "unix_listener echo-socket {\n    mode = 0666\n  }",
+        "unix_listener echo-socket {\n    mode = 0640\n    user = nobody\n  }")
+    r = roost_factory(body).start()
+    st = os.stat(r.base_dir / "echo-socket")
+    assert st.st_mode & 0o777 == 0o640
+    if os.geteuid() == 0:
+        assert st.st_uid == nobody.pw_uid
