@@ -110,12 +110,24 @@ static void parse_listeners(struct master_service *service)
 	}
 }
 
+static void check_finished(struct master_service *service);
+
 static void sig_stop(int signo, void *context)
 {
 	struct master_service *service = context;
 
 	i_debug("Received signal %d, stopping", signo);
 	master_service_stop(service);
+}
+
+/* SIGINT is the master's "you are idle, go away": stop accepting and exit
+   once the clients we may have accepted meanwhile are done. */
+static void sig_idle_stop(int signo, void *context)
+{
+	struct master_service *service = context;
+
+	master_service_stop_new_connections(service);
+	check_finished(service);
 }
 
 struct master_service *master_service_init(const char *name, enum master_service_flags flags,
@@ -165,7 +177,7 @@ struct master_service *master_service_init(const char *name, enum master_service
 
 	service->ioloop = io_loop_create();
 	service->sig_term = io_signal_add(SIGTERM, sig_stop, service);
-	service->sig_int = io_signal_add(SIGINT, sig_stop, service);
+	service->sig_int = io_signal_add(SIGINT, sig_idle_stop, service);
 	signal(SIGPIPE, SIG_IGN);
 	return service;
 }

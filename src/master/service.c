@@ -302,6 +302,7 @@ static struct service *service_create(struct service_list *list, struct service_
 	if (set->service_count == 1)
 		service->client_limit = 1;
 	service->process_min_avail = MIN(set->process_min_avail, service->process_limit);
+	service->idle_kill = set->idle_kill != 0 ? set->idle_kill : mset->default_idle_kill;
 	service->secrets = strcmp(set->type, "login") == 0;
 	service->exec_argv = service_exec_argv(list, set);
 	if (service->exec_argv == NULL || access(service->exec_argv[0], X_OK) < 0) {
@@ -355,6 +356,7 @@ static void service_destroy(struct service *service)
 	struct service_listener *l;
 
 	timeout_remove(&service->to_throttle);
+	timeout_remove(&service->to_idle);
 	array_foreach_elem(&service->listeners, l) {
 		io_remove(&l->io);
 		i_close_fd(&l->fd);
@@ -477,6 +479,45 @@ void service_throttle(struct service *service)
 	service_listen_pending(service, false);
 }
 
+/* Processes above process_min_avail that had no clients for idle_kill
+   seconds are asked to leave (SIGINT: they exit once they are sure no
+   client arrived meanwhile), as Dovecot's master does. */
+static void service_idle_check(void *context)
+{
+	struct service *service = context;
+	unsigned int spare;
+
+	if (service->process_count <= service->process_min_avail) {
+		timeout_remove(&service->to_idle);
+		return;
+	}
+	spare = service->process_count - service->process_min_avail;
+	for (struct service_process *p = service->processes; p != NULL && spare > 0;
+	     p = p->next) {
+		if (p->stopping || p->idle_start == 0 ||
+		    ioloop_time - p->idle_start < (time_t)service->idle_kill)
+			continue;
+		(void)kill(p->pid, SIGINT);
+		service_process_stop(p);
+		spare--;
+	}
+}
+
+static void service_idle_update(struct service *service)
+{
+	bool want = service->idle_kill > 0 && !service->list->retired &&
+		    service->process_count > service->process_min_avail;
+
+	if (want && service->to_idle == NULL) {
+		unsigned int msecs = MIN(service->idle_kill, 10) * 1000 / 2;
+
+		service->to_idle = timeout_add(msecs == 0 ? 500 : msecs, service_idle_check,
+					       service);
+	} else if (!want) {
+		timeout_remove(&service->to_idle);
+	}
+}
+
 void service_monitor(struct service *service)
 {
 	if (service->list->retired || service->to_throttle != NULL) {
@@ -490,6 +531,7 @@ void service_monitor(struct service *service)
 		if (service->to_throttle != NULL)
 			return;
 	}
+	service_idle_update(service);
 	if (array_count(&service->listeners) == 0)
 		return;
 	if (service->process_avail > 0) {
@@ -527,6 +569,7 @@ void service_list_retire(struct service_list *list)
 	array_foreach_elem(&list->services, service) {
 		service_listen_pending(service, false);
 		timeout_remove(&service->to_throttle);
+		timeout_remove(&service->to_idle);
 		for (process = service->processes; process != NULL; process = process->next)
 			service_process_stop(process);
 	}
@@ -585,6 +628,12 @@ static void service_status_input(void *context)
 		else if (process->available_count == 0 && status.available_count > 0)
 			service->process_avail++;
 		process->available_count = status.available_count;
+		/* all slots free = no clients (a process whose service_count is
+		   used up reports 0 and is leaving by itself) */
+		if (status.available_count < service->client_limit)
+			process->idle_start = 0;
+		else if (process->idle_start == 0)
+			process->idle_start = ioloop_time;
 	}
 	if (ret > 0)
 		i_error("service(%s): partial status message (%zd bytes)", service->name, ret);

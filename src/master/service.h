@@ -62,6 +62,8 @@ struct service {
 	struct service_process *processes;
 
 	struct timeout *to_throttle;
+	struct timeout *to_idle;
+	unsigned int idle_kill; /* seconds */
 	unsigned int throttle_secs;
 	bool listen_pending; /* ios on listeners are active */
 	time_t last_limit_warning;
@@ -77,6 +79,7 @@ struct service_process {
 	time_t start_time;
 	bool seen_status;
 	bool stopping; /* told to stop (reload, shutdown, idle) */
+	time_t idle_start; /* since when it has no clients; 0 = busy */
 };
 
 struct service_list {

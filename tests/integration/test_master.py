@@ -366,3 +366,22 @@ def test_unix_listener_mode_and_owner(roost_factory):
     assert st.st_mode & 0o777 == 0o640
     if os.geteuid() == 0:
         assert st.st_uid == nobody.pw_uid
+
+
+def test_idle_processes_above_min_avail_are_stopped(roost_factory):
+    port = free_port()
+    r = roost_factory(echo_config(
+        port, service_extra="process_min_avail = 1\nclient_limit = 1\nidle_kill = 1 secs")).start()
+    wait_for(lambda: len(r.children()) == 1, what="one spare process")
+    a = LineClient.tcp(port)
+    hello(a)
+    b = LineClient.tcp(port)
+    hello(b)
+    wait_for(lambda: len(r.children()) == 3, what="2 busy + 1 spare")
+    a.close()
+    b.close()
+    # after idle_kill only process_min_avail processes remain
+    wait_for(lambda: len(r.children()) == 1, timeout=6, what="idle processes to be stopped")
+    c = LineClient.tcp(port)
+    hello(c)
+    c.close()
