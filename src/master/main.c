@@ -22,6 +22,7 @@
 #include "master-settings.h"
 #include "master-log.h"
 #include "service.h"
+#include "tls-context.h"
 #include "roost-config.h"
 
 #include <fcntl.h>
@@ -88,6 +89,13 @@ static int master_read_config(struct config_tree **tree_r, struct master_setting
 	print_config_errors(&warnings, LOG_TYPE_WARNING);
 	if (settings_to_struct(tree, tree->root, &master_setting_table, NULL, pool, &set,
 			       &error) < 0) {
+		i_error("Invalid configuration in %s: %s", config_path, error);
+		config_tree_free(&tree);
+		pool_unref(&pool);
+		return -1;
+	}
+	/* certificates, keys and ciphers must work before anyone relies on them */
+	if (tls_config_check(tree, &error) < 0) {
 		i_error("Invalid configuration in %s: %s", config_path, error);
 		config_tree_free(&tree);
 		pool_unref(&pool);

@@ -114,6 +114,33 @@ static const char *listener_path(struct service_list *list, const char *path)
 	return p_strdup_printf(list->pool, "%s/%s", list->set->base_dir, path);
 }
 
+/* "login/login" lives in base_dir/login (the login processes' chroot):
+   create such parent directories, readable by everyone, as Dovecot does. */
+static int listener_mkdir_parent(const char *path, const char **error_r)
+{
+	char *dir = t_strdup(path);
+	char *slash = strrchr(dir, '/');
+
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	for (char *p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			*error_r = t_strdup_printf("mkdir(%s) failed: %m", dir);
+			return -1;
+		}
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		*error_r = t_strdup_printf("mkdir(%s) failed: %m", dir);
+		return -1;
+	}
+	return 0;
+}
+
 static int listener_bind_file(struct service *service, struct service_list *old_list,
 			      const struct file_listener_settings *fset,
 			      enum service_listener_type type, const char **error_r)
@@ -139,6 +166,10 @@ static int listener_bind_file(struct service *service, struct service_list *old_
 		l->gid = (gid_t)-1;
 	}
 	old = old_listener_take(old_list, type, l->path, NULL, 0);
+	if (old == NULL && listener_mkdir_parent(l->path, error_r) < 0) {
+		*error_r = t_strdup_printf("service(%s): %s", service->name, *error_r);
+		return -1;
+	}
 	if (old != NULL) {
 		l->fd = old->fd;
 		old->fd = -1;

@@ -21,6 +21,7 @@ def build_path(*parts):
 # Programs the master starts, and where the build puts them.
 SERVICE_PROGRAMS = {
     "roost-test-echo": ("tests", "services"),
+    "roost-test-tls": ("tests", "services"),
     "auth": ("src", "auth"),
     "anvil": ("src", "anvil"),
     "imap-login": ("src", "imap-login"),
