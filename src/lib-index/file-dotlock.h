@@ -1,0 +1,44 @@
+#ifndef FILE_DOTLOCK_H
+#define FILE_DOTLOCK_H
+
+/* Dovecot-compatible dot-locks: the lock for "path" is the file
+   "path.lock", created with O_CREAT|O_EXCL. It holds "<pid>:<hostname>"
+   so that a lock left behind by a process that died on this host is
+   recognised as stale at once; any lock whose file has not changed for
+   stale_timeout seconds is stale too (Dovecot's dovecot-uidlist.lock is
+   stale after 2 minutes). A stale lock is removed and taken over.
+
+   The lock file doubles as the new version of the file it protects:
+   write the new contents into file_dotlock_get_fd() and
+   file_dotlock_replace() renames it over "path" (releasing the lock), so
+   readers see the old or the new file, never a partial one. */
+
+#include <sys/types.h>
+
+struct dotlock;
+
+struct dotlock_settings {
+	/* give up after this many seconds (0: try once) */
+	unsigned int timeout;
+	/* a lock unchanged for this long is stale (0: only dead pids) */
+	unsigned int stale_timeout;
+	/* mode and group of the lock file (gid (gid_t)-1: keep the default) */
+	mode_t mode;
+	gid_t gid;
+};
+
+/* Returns 1 with *dotlock_r, 0 when the lock is still held by another
+   process after the timeout, -1 with *error_r on an error (e.g. the
+   directory does not exist: errno is then ENOENT). */
+int file_dotlock_create(const char *path, const struct dotlock_settings *set,
+			struct dotlock **dotlock_r, const char **error_r);
+/* The lock file's fd, opened for writing. */
+int file_dotlock_get_fd(struct dotlock *dotlock);
+const char *file_dotlock_get_lock_path(struct dotlock *dotlock);
+/* Optionally fsyncs the lock file, then renames it to the protected path.
+   Frees the dotlock either way. Returns 0 or -1 with *error_r. */
+int file_dotlock_replace(struct dotlock **dotlock, bool do_fsync, const char **error_r);
+/* Removes the lock (if it is still ours) and frees it. */
+void file_dotlock_delete(struct dotlock **dotlock);
+
+#endif

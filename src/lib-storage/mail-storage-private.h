@@ -1,0 +1,98 @@
+#ifndef MAIL_STORAGE_PRIVATE_H
+#define MAIL_STORAGE_PRIVATE_H
+
+/* Inside lib-storage only. */
+
+#include "mail-storage.h"
+#include "mail-user.h"
+#include "mail-index.h"
+#include "mail-cache.h"
+
+/* pool_temp concatenation, as t_strdup_printf() is to p_strdup_printf() */
+#define t_strconcat(...) p_strconcat(pool_temp, __VA_ARGS__)
+
+/* driver bit in mail_index_record.flags: the file is in new/ */
+#define MAILDIR_REC_FLAG_NEW MAIL_INDEX_REC_FLAG_DRIVER1
+
+/* index sync stamps (struct mail_index_header_info.sync_stamp) */
+enum maildir_stamp {
+	MAILDIR_STAMP_NEW_MTIME,
+	MAILDIR_STAMP_CUR_MTIME,
+	MAILDIR_STAMP_UIDLIST_INO,
+	MAILDIR_STAMP_UIDLIST_SIZE,
+};
+
+struct mailbox {
+	pool_t pool;
+	struct mail_user *user;
+	struct mail_namespace *ns;
+	char *vname;
+	/* the name inside the namespace, without prefix ("INBOX" for INBOX) */
+	char *name;
+	bool is_inbox;
+	enum mailbox_flags flags;
+
+	/* the Maildir, and where its index and control files are */
+	char *path, *index_dir, *control_dir;
+	bool opened;
+	struct mail_index *index;
+	struct mail_cache *cache;
+
+	/* dovecot-keywords: index n = letter 'a' + n */
+	pool_t keywords_pool;
+	ARRAY_TYPE(const_string) keywords;
+	struct timespec keywords_mtime;
+	off_t keywords_size;
+
+	/* the view: UIDs as of the last mailbox_sync() */
+	ARRAY(uint32_t) view;
+	uint64_t view_modseq;
+	uint64_t view_change_counter;
+	uint32_t recent_min_uid; /* UIDs >= this were new to this handle */
+
+	unsigned int save_counter;
+
+	enum mail_error error;
+	char *error_string;
+
+	mailbox_notify_callback_t *notify_callback;
+	void *notify_context;
+	struct mailbox_watch *watch;
+};
+
+/* Sets the client-safe error; the caller has logged the details. */
+void mailbox_set_error(struct mailbox *box, enum mail_error error, const char *text);
+/* Logs log_text (with the mailbox and user) and sets a generic error. */
+void mailbox_set_critical(struct mailbox *box, const char *fmt, ...) ATTR_FORMAT(2, 3);
+/* Turns an errno of a failed syscall into the right error. */
+void mailbox_set_syscall_error(struct mailbox *box, const char *function, const char *path);
+
+/* maildir-sync.c: brings the index up to date with the Maildir (locks
+   the index itself unless it is locked already). force: readdir even
+   when the directory stamps are unchanged. */
+int maildir_sync_index(struct mailbox *box, bool force);
+/* Reads dovecot-keywords when it changed. */
+int maildir_keywords_refresh(struct mailbox *box);
+/* Returns the index of keyword name, adding it to dovecot-keywords when
+   missing (under its dotlock). -1 with the error set when it is invalid
+   or there is no room. */
+int maildir_keywords_lookup_or_add(struct mailbox *box, const char *name);
+/* The full path of a record's file. */
+const char *maildir_rec_path(struct mailbox *box, const struct mail_index_record *rec);
+/* Stats the new/ and cur/ directories into stamps. */
+int maildir_get_dir_stamps(struct mailbox *box, uint64_t *new_r, uint64_t *cur_r);
+
+/* mailbox-list.c */
+/* Validates name (inside ns, without prefix) and computes the directory
+   paths. Returns 0 or -1 with *error_r (client-safe). */
+int mailbox_list_get_paths(struct mail_namespace *ns, const char *name, pool_t pool,
+			   const char **path_r, const char **index_dir_r,
+			   const char **control_dir_r, const char **error_r);
+int mailbox_list_mkdir_maildir(struct mailbox *box);
+
+/* mailbox-watch.c */
+void mailbox_watch_start(struct mailbox *box);
+void mailbox_watch_stop(struct mailbox *box);
+
+
+#endif

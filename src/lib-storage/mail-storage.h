@@ -1,0 +1,200 @@
+#ifndef MAIL_STORAGE_H
+#define MAIL_STORAGE_H
+
+/* The storage API used by IMAP, POP3, LMTP and roostadm: mailboxes, their
+   messages, transactions. One driver: Maildir (maildir/).
+
+   Sequence numbers and UIDs: a mailbox handle keeps a "view", the list of
+   UIDs as of its last mailbox_sync(). Sequence numbers index that view and
+   change only in mailbox_sync(), which reports what changed since the
+   previous one (new UIDs, flag changes, expunged UIDs) so IMAP can send
+   EXISTS/FETCH/EXPUNGE. Changes made through the handle's own
+   transactions show up at the next sync too.
+
+   Errors: functions return -1 and leave the error on the mailbox
+   (mailbox_get_last_error()): a client-safe text and an enum mail_error;
+   details were logged. Strings returned live until the next call on the
+   same object unless said otherwise. */
+
+#include <time.h>
+#include "mail-error.h"
+
+struct mail_user;
+struct mail_namespace;
+struct mailbox;
+struct mailbox_transaction;
+struct mail_save_context;
+
+enum mail_flags {
+	MAIL_ANSWERED = 0x01,
+	MAIL_FLAGGED = 0x02,
+	MAIL_DELETED = 0x04,
+	MAIL_SEEN = 0x08,
+	MAIL_DRAFT = 0x10,
+	MAIL_FLAGS_MASK = 0x1f,
+	/* not stored: set for messages first seen by this session */
+	MAIL_RECENT = 0x20,
+};
+
+enum mailbox_flags {
+	MAILBOX_FLAG_READONLY = 0x01,
+	/* don't create the Maildir when it is INBOX and missing */
+	MAILBOX_FLAG_NO_AUTOCREATE = 0x02,
+};
+
+/* ---- mailbox handles ---- */
+
+/* Allocates a handle for vname (UTF-8, namespace prefix and separator
+   included). Never fails; errors show at open. */
+struct mailbox *mailbox_alloc(struct mail_user *user, const char *vname,
+			      enum mailbox_flags flags);
+void mailbox_free(struct mailbox **box);
+const char *mailbox_get_vname(const struct mailbox *box);
+struct mail_namespace *mailbox_get_namespace(const struct mailbox *box);
+/* The last error: a client-safe text, and its kind in *error_r. */
+const char *mailbox_get_last_error(struct mailbox *box, enum mail_error *error_r);
+
+/* Opens the mailbox and syncs it with the disk (the first view). INBOX is
+   created when missing. */
+int mailbox_open(struct mailbox *box);
+void mailbox_close(struct mailbox *box);
+/* Creates the mailbox. special_use may be NULL or "\\Sent" etc. */
+int mailbox_create(struct mailbox *box, const char *special_use);
+/* Deletes the mailbox and its messages (its children stay). */
+int mailbox_delete(struct mailbox *box);
+/* Renames src (and its children) to dest's name. Both unopened. */
+int mailbox_rename(struct mailbox *src, struct mailbox *dest);
+int mailbox_set_subscribed(struct mailbox *box, bool set);
+/* Whether the mailbox exists on disk. Returns 1/0, -1 on error. */
+int mailbox_exists(struct mailbox *box);
+
+/* ---- status ---- */
+struct mailbox_status {
+	uint32_t messages;
+	uint32_t recent;
+	uint32_t unseen;
+	uint32_t uidvalidity;
+	uint32_t uidnext;
+	uint64_t highest_modseq;
+	uint64_t size;      /* sum of virtual sizes */
+	uint64_t phys_size; /* sum of physical sizes */
+	uint32_t first_unseen_seq; /* in the current view, 0 = none */
+};
+/* Works on an unopened handle too (it then reads the index, and syncs
+   only when the Maildir changed). */
+int mailbox_get_status(struct mailbox *box, struct mailbox_status *status_r);
+
+/* ---- sync ---- */
+struct mailbox_sync_result {
+	/* UIDs expunged since the last sync, ascending (their sequences are
+	   gone from the view now; IMAP sends EXPUNGE for them highest-first
+	   computed from the old view, see old_seqs). */
+	ARRAY(uint32_t) expunged_uids;
+	/* the old sequence numbers of expunged_uids, descending (IMAP EXPUNGE
+	   order: each number is valid when sent) */
+	ARRAY(uint32_t) expunged_seqs;
+	/* UIDs whose flags/keywords changed (and still exist) */
+	ARRAY(uint32_t) changed_uids;
+	/* messages in the view now; new ones are those after old_count */
+	uint32_t messages;
+	uint32_t old_messages;
+	uint64_t highest_modseq;
+};
+/* Refreshes from disk and moves the view to the current state. result may
+   be NULL; else it is allocated from pool. */
+int mailbox_sync(struct mailbox *box, pool_t pool, struct mailbox_sync_result *result);
+
+/* ---- messages in the view ---- */
+uint32_t mailbox_count(struct mailbox *box);
+/* 0 when seq is out of range. */
+uint32_t mailbox_seq_to_uid(struct mailbox *box, uint32_t seq);
+/* 0 when the uid is not in the view. */
+uint32_t mailbox_uid_to_seq(struct mailbox *box, uint32_t uid);
+/* The first seq whose uid >= uid (count + 1 when none). */
+uint32_t mailbox_uid_to_seq_ge(struct mailbox *box, uint32_t uid);
+
+struct mail_info {
+	uint32_t uid;
+	enum mail_flags flags;
+	/* NULL-terminated keyword names */
+	const char *const *keywords;
+	uint64_t modseq;
+	uint64_t physical_size;
+	uint64_t virtual_size;
+	time_t received_date;
+	time_t saved_date;
+};
+/* Everything the index knows of message seq. Returns 0, or -1 with
+   MAIL_ERROR_EXPUNGED when another session expunged it since the last
+   sync. No message file is read. */
+int mailbox_mail_get_info(struct mailbox *box, uint32_t seq, pool_t pool,
+			  struct mail_info *info_r);
+/* Opens the message for reading: *fd_r (the caller closes it) and its
+   physical size. Returns 0 or -1 (MAIL_ERROR_EXPUNGED if gone). */
+int mailbox_mail_open(struct mailbox *box, uint32_t seq, int *fd_r, uint64_t *size_r);
+
+enum mail_fetch_field {
+	MAIL_FETCH_ENVELOPE = 1,
+	MAIL_FETCH_BODYSTRUCTURE,
+	MAIL_FETCH_BODY,
+};
+/* The IMAP text of an ENVELOPE/BODYSTRUCTURE/BODY, from the cache; when not
+   cached, the message is parsed once and the result is cached. Allocated
+   from pool. */
+int mailbox_mail_get_cached(struct mailbox *box, uint32_t seq, enum mail_fetch_field field,
+			    pool_t pool, const char **value_r);
+
+/* ---- transactions ---- */
+struct mailbox_transaction *mailbox_transaction_begin(struct mailbox *box);
+
+struct mail_save_params {
+	enum mail_flags flags;
+	const char *const *keywords; /* NULL-terminated or NULL */
+	time_t received_date;        /* 0 = now */
+};
+/* Starts saving a message; its body is given with mailbox_save_write().
+   Returns NULL on error (see the mailbox's error). */
+struct mail_save_context *mailbox_save_begin(struct mailbox_transaction *t,
+					     const struct mail_save_params *params);
+int mailbox_save_write(struct mail_save_context *ctx, const void *data, size_t size);
+/* The message is complete (written and fsynced to tmp/). It becomes
+   visible at commit. */
+int mailbox_save_finish(struct mail_save_context **ctx);
+void mailbox_save_abort(struct mail_save_context **ctx);
+
+/* Copies message src_uid of src (opened) into the transaction's mailbox,
+   as a hard link when allowed. */
+int mailbox_copy(struct mailbox_transaction *t, struct mailbox *src, uint32_t src_uid,
+		 const struct mail_save_params *params);
+
+enum modify_type {
+	MODIFY_ADD,
+	MODIFY_REMOVE,
+	MODIFY_REPLACE,
+};
+int mailbox_update_flags(struct mailbox_transaction *t, uint32_t uid, enum modify_type type,
+			 enum mail_flags flags, const char *const *keywords);
+int mailbox_expunge(struct mailbox_transaction *t, uint32_t uid);
+
+struct mail_transaction_commit_changes {
+	uint32_t uid_validity;
+	/* the UIDs of saved and copied messages, in save order */
+	ARRAY(uint32_t) saved_uids;
+};
+/* Makes everything durable and visible: saved messages are fsynced,
+   renamed into new/ or cur/, the directories fsynced and the UID list
+   written before this returns 0. changes may be NULL; else its array is
+   allocated from pool. On -1 nothing was saved (some flag changes may
+   have been applied). Frees the transaction. */
+int mailbox_transaction_commit(struct mailbox_transaction **t, pool_t pool,
+			       struct mail_transaction_commit_changes *changes);
+void mailbox_transaction_rollback(struct mailbox_transaction **t);
+
+/* ---- change notification ---- */
+typedef void mailbox_notify_callback_t(struct mailbox *box, void *context);
+/* Calls callback (from the ioloop) when the mailbox may have changed;
+   the callback calls mailbox_sync(). NULL callback stops it. */
+void mailbox_notify_changes(struct mailbox *box, mailbox_notify_callback_t *callback,
+			    void *context);
+
+#endif

@@ -1,0 +1,52 @@
+#ifndef MAILDIR_UIDLIST_H
+#define MAILDIR_UIDLIST_H
+
+/* Dovecot's dovecot-uidlist, version 3 (version 1 is read too):
+
+     3 V<uidvalidity> N<nextuid> G<guid> [other header fields]
+     <uid> [extension fields] :<maildir base file name>
+
+   Extension fields are an uppercase letter and a value (S<size>,
+   W<vsize>, G<guid> ...); Roost keeps the ones it does not use as they
+   are. UIDs are ascending. Lines may have been appended after the header
+   was written, so next_uid is max(N, last uid + 1). Parsing and writing
+   are pure; the locking and file handling are in maildir-sync.c. */
+
+#define MAILDIR_UIDLIST_NAME "dovecot-uidlist"
+
+struct maildir_uidlist_rec {
+	uint32_t uid;
+	/* extension fields as written ("W32 S28"), "" when none */
+	const char *ext;
+	/* the base name (no ":2,...") */
+	const char *fname;
+};
+ARRAY_DEFINE_TYPE(maildir_uidlist_rec, struct maildir_uidlist_rec);
+
+struct maildir_uidlist {
+	unsigned int version;
+	uint32_t uid_validity;
+	uint32_t next_uid;
+	const char *guid;    /* hex, "" when none */
+	const char *hdr_ext; /* unknown header fields, "" when none */
+	ARRAY_TYPE(maildir_uidlist_rec) recs;
+	/* bytes parsed (complete lines): where appended lines start */
+	size_t parsed_size;
+};
+
+/* Parses a whole file. A last line without '\n' is ignored (an append in
+   progress or torn by a crash). Everything is allocated from pool. Returns
+   0, or -1 with *error_r naming the line when the file is broken (bad
+   header, UIDs not ascending, a line without a file name). */
+int maildir_uidlist_parse(pool_t pool, const void *data, size_t size,
+			  struct maildir_uidlist **list_r, const char **error_r);
+/* Parses lines appended after list->parsed_size (data is the whole file
+   again). Returns 0 or -1 with *error_r. */
+int maildir_uidlist_parse_append(pool_t pool, struct maildir_uidlist *list, const void *data,
+				 size_t size, const char **error_r);
+/* Writes the whole file (version 3). */
+void maildir_uidlist_write(const struct maildir_uidlist *list, string_t *dest);
+/* One record line, for appending. */
+void maildir_uidlist_write_rec(string_t *dest, const struct maildir_uidlist_rec *rec);
+
+#endif
