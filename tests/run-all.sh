@@ -13,7 +13,7 @@ if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
 PACKAGES="meson ninja-build pkg-config gcc libev-dev libssl-dev libsasl2-dev
   default-libmysqlclient-dev libcrypt-dev libargon2-dev libpam0g-dev zlib1g-dev
-  python3 python3-pytest openssl"
+  python3 python3-pytest openssl postfix swaks dovecot-core dovecot-imapd strace"
 
 missing=""
 for p in $PACKAGES; do
@@ -23,6 +23,8 @@ if [ -n "$missing" ]; then
 	echo "== installing:$missing"
 	# reference servers must never start their system daemons here
 	$SUDO sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
+	# Postfix: no system configuration (the tests run private instances)
+	echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q || true
 	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
 	status=$?

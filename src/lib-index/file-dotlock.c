@@ -15,7 +15,12 @@
 struct dotlock {
 	char *path;
 	char *lock_path;
-	int fd;
+	/* the new contents of path: "<lock_path>.tmp", created on demand,
+	   so the lock file itself always names its owner */
+	char *data_path;
+	int data_fd;
+	mode_t mode;
+	gid_t gid;
 	dev_t dev;
 	ino_t ino;
 };
@@ -77,26 +82,57 @@ static void dotlock_sleep(unsigned int *delay_ms)
 		*delay_ms *= 2;
 }
 
+/* Creates lock_path atomically with "<pid>:<host>" in it (written to a
+   private file first, then link()ed, as Dovecot's default dot-locks do): a
+   lock file never exists without its owner, so a holder killed at any
+   point leaves a lock that the next process recognises as stale at once.
+   Returns 1 with the lock's st, 0 when it exists, -1 on error. */
+static int dotlock_try_create(const char *lock_path, const struct dotlock_settings *set,
+			      struct stat *st_r, const char **error_r)
+{
+	const char *owner = t_strdup_printf("%ld:%s", (long)getpid(), my_hostname());
+	const char *tmp_path = t_strdup_printf("%s.%s.%ld", lock_path, my_hostname(),
+					       (long)getpid());
+	size_t len = strlen(owner);
+
+	int fd = open(tmp_path, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, set->mode);
+	if (fd < 0) {
+		int saved = errno;
+		*error_r = t_strdup_printf("open(%s) failed: %s", tmp_path, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	file_lock_set_perms(fd, tmp_path, set->mode, set->gid);
+	if (write(fd, owner, len) != (ssize_t)len || fstat(fd, st_r) < 0) {
+		*error_r = t_strdup_printf("write(%s) failed: %s", tmp_path, strerror(errno));
+		i_close_fd(&fd);
+		(void)unlink(tmp_path);
+		return -1;
+	}
+	i_close_fd(&fd);
+	int ret = link(tmp_path, lock_path);
+	int saved = errno;
+	(void)unlink(tmp_path);
+	if (ret == 0)
+		return 1;
+	if (saved == EEXIST)
+		return 0;
+	*error_r = t_strdup_printf("link(%s, %s) failed: %s", tmp_path, lock_path,
+				   strerror(saved));
+	errno = saved;
+	return -1;
+}
+
 int file_dotlock_create(const char *path, const struct dotlock_settings *set,
 			struct dotlock **dotlock_r, const char **error_r)
 {
 	const char *lock_path = t_strdup_printf("%s.lock", path);
 	unsigned int delay_ms = 2;
 	time_t deadline = time(NULL) + set->timeout;
-	int fd;
+	struct stat st;
+	int ret;
 
-	for (;;) {
-		fd = open(lock_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			  set->mode);
-		if (fd >= 0)
-			break;
-		if (errno != EEXIST) {
-			int saved = errno;
-			*error_r = t_strdup_printf("open(%s) failed: %s", lock_path,
-						   strerror(saved));
-			errno = saved;
-			return -1;
-		}
+	while ((ret = dotlock_try_create(lock_path, set, &st, error_r)) == 0) {
 		if (dotlock_is_stale(lock_path, set->stale_timeout)) {
 			if (unlink(lock_path) < 0 && errno != ENOENT) {
 				*error_r = t_strdup_printf("unlink(%s) of a stale lock failed: %s",
@@ -111,23 +147,17 @@ int file_dotlock_create(const char *path, const struct dotlock_settings *set,
 		}
 		dotlock_sleep(&delay_ms);
 	}
-	file_lock_set_perms(fd, lock_path, set->mode, set->gid);
-
-	const char *owner = t_strdup_printf("%ld:%s", (long)getpid(), my_hostname());
-	size_t len = strlen(owner);
-	struct stat st;
-	if (write(fd, owner, len) != (ssize_t)len || fstat(fd, &st) < 0) {
-		*error_r = t_strdup_printf("write(%s) failed: %s", lock_path, strerror(errno));
-		(void)unlink(lock_path);
-		i_close_fd(&fd);
+	if (ret < 0)
 		return -1;
-	}
 	struct dotlock *dotlock = i_new(struct dotlock, 1);
 	dotlock->path = i_strdup(path);
 	dotlock->lock_path = i_strdup(lock_path);
-	dotlock->fd = fd;
+	dotlock->data_path = i_strdup_printf("%s.tmp", lock_path);
+	dotlock->data_fd = -1;
 	dotlock->dev = st.st_dev;
 	dotlock->ino = st.st_ino;
+	dotlock->mode = set->mode;
+	dotlock->gid = set->gid;
 	*dotlock_r = dotlock;
 	return 1;
 }
@@ -135,14 +165,23 @@ int file_dotlock_create(const char *path, const struct dotlock_settings *set,
 int file_dotlock_get_fd(struct dotlock *dotlock)
 {
 	/* the caller writes new contents from the start */
-	if (ftruncate(dotlock->fd, 0) < 0 || lseek(dotlock->fd, 0, SEEK_SET) < 0)
-		i_error("ftruncate(%s) failed: %m", dotlock->lock_path);
-	return dotlock->fd;
+	if (dotlock->data_fd == -1) {
+		dotlock->data_fd = open(dotlock->data_path, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW |
+					O_CLOEXEC, dotlock->mode);
+		if (dotlock->data_fd < 0)
+			i_error("open(%s) failed: %m", dotlock->data_path);
+		else
+			file_lock_set_perms(dotlock->data_fd, dotlock->data_path, dotlock->mode,
+					    dotlock->gid);
+	} else if (ftruncate(dotlock->data_fd, 0) < 0 || lseek(dotlock->data_fd, 0, SEEK_SET) < 0) {
+		i_error("ftruncate(%s) failed: %m", dotlock->data_path);
+	}
+	return dotlock->data_fd;
 }
 
 const char *file_dotlock_get_lock_path(struct dotlock *dotlock)
 {
-	return dotlock->lock_path;
+	return dotlock->data_path;
 }
 
 static void dotlock_free(struct dotlock **_dotlock)
@@ -150,9 +189,10 @@ static void dotlock_free(struct dotlock **_dotlock)
 	struct dotlock *dotlock = *_dotlock;
 
 	*_dotlock = NULL;
-	i_close_fd(&dotlock->fd);
+	i_close_fd(&dotlock->data_fd);
 	i_free(dotlock->path);
 	i_free(dotlock->lock_path);
+	i_free(dotlock->data_path);
 	i_free(dotlock);
 }
 
@@ -161,18 +201,22 @@ int file_dotlock_replace(struct dotlock **_dotlock, bool do_fsync, const char **
 	struct dotlock *dotlock = *_dotlock;
 	int ret = 0;
 
-	if (do_fsync && fdatasync(dotlock->fd) < 0) {
-		*error_r = t_strdup_printf("fdatasync(%s) failed: %s", dotlock->lock_path,
-					   strerror(errno));
-		(void)unlink(dotlock->lock_path);
+	if (dotlock->data_fd == -1) {
+		*error_r = t_strdup_printf("%s: no new contents were written", dotlock->path);
 		ret = -1;
-	} else if (rename(dotlock->lock_path, dotlock->path) < 0) {
-		*error_r = t_strdup_printf("rename(%s, %s) failed: %s", dotlock->lock_path,
+	} else if (do_fsync && fdatasync(dotlock->data_fd) < 0) {
+		*error_r = t_strdup_printf("fdatasync(%s) failed: %s", dotlock->data_path,
+					   strerror(errno));
+		ret = -1;
+	} else if (rename(dotlock->data_path, dotlock->path) < 0) {
+		*error_r = t_strdup_printf("rename(%s, %s) failed: %s", dotlock->data_path,
 					   dotlock->path, strerror(errno));
-		(void)unlink(dotlock->lock_path);
 		ret = -1;
 	}
-	dotlock_free(_dotlock);
+	if (ret < 0 && dotlock->data_fd != -1)
+		(void)unlink(dotlock->data_path);
+	/* releases the lock */
+	file_dotlock_delete(_dotlock);
 	return ret;
 }
 

@@ -8,10 +8,12 @@
    stale_timeout seconds is stale too (Dovecot's dovecot-uidlist.lock is
    stale after 2 minutes). A stale lock is removed and taken over.
 
-   The lock file doubles as the new version of the file it protects:
-   write the new contents into file_dotlock_get_fd() and
-   file_dotlock_replace() renames it over "path" (releasing the lock), so
-   readers see the old or the new file, never a partial one. */
+   The lock file is created with its owner already in it (a private file
+   link()ed to "path.lock"), and always keeps it: the new version of the
+   file it protects is written into file_dotlock_get_fd() ("path.lock.tmp")
+   and file_dotlock_replace() renames that over "path" and then removes the
+   lock, so readers see the old or the new file, never a partial one, and a
+   holder killed at any point leaves a lock that is stale at once. */
 
 #include <sys/types.h>
 
@@ -32,11 +34,13 @@ struct dotlock_settings {
    directory does not exist: errno is then ENOENT). */
 int file_dotlock_create(const char *path, const struct dotlock_settings *set,
 			struct dotlock **dotlock_r, const char **error_r);
-/* The lock file's fd, opened for writing. */
+/* A file for the new contents (created, or emptied, on each call), or -1
+   with the error logged. */
 int file_dotlock_get_fd(struct dotlock *dotlock);
+/* The path of the new contents' file (for error messages). */
 const char *file_dotlock_get_lock_path(struct dotlock *dotlock);
-/* Optionally fsyncs the lock file, then renames it to the protected path.
-   Frees the dotlock either way. Returns 0 or -1 with *error_r. */
+/* Optionally fsyncs the new contents, renames them to the protected path
+   and removes the lock. Frees the dotlock either way. Returns 0 or -1 with *error_r. */
 int file_dotlock_replace(struct dotlock **dotlock, bool do_fsync, const char **error_r);
 /* Removes the lock (if it is still ours) and frees it. */
 void file_dotlock_delete(struct dotlock **dotlock);

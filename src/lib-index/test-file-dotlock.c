@@ -3,6 +3,7 @@
 #include "file-lock.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -93,11 +94,54 @@ static void test_file_lock(void)
 	test_end();
 }
 
+/* A holder killed while writing the new contents (the case that used to
+   leave a lock without its owner, stale only after stale_timeout) leaves
+   a lock that is taken over at once; the protected file is untouched. */
+static void test_dotlock_killed_holder(void)
+{
+	const char *path = t_strdup_printf("%s/killed", test_tmpdir()), *error;
+	struct dotlock_settings set = { .timeout = 2, .stale_timeout = 120, .mode = 0600,
+					.gid = (gid_t)-1 };
+	struct dotlock *lock;
+	int status;
+
+	test_begin("dotlock: a holder killed while writing is stale at once");
+	int fd = open(path, O_CREAT | O_WRONLY, 0600);
+	test_assert(fd >= 0 && write(fd, "old\n", 4) == 4);
+	close(fd);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (file_dotlock_create(path, &set, &lock, &error) != 1)
+			_exit(1);
+		int lfd = file_dotlock_get_fd(lock);
+		if (lfd < 0 || write(lfd, "partial", 7) != 7)
+			_exit(1);
+		kill(getpid(), SIGKILL);
+		_exit(1);
+	}
+	test_assert(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status));
+	time_t start = time(NULL);
+	test_assert(file_dotlock_create(path, &set, &lock, &error) == 1);
+	test_assert(time(NULL) - start <= 1);
+	char buf[16] = { 0 };
+	fd = open(path, O_RDONLY);
+	test_assert(read(fd, buf, sizeof(buf)) == 4 && strcmp(buf, "old\n") == 0);
+	close(fd);
+	fd = file_dotlock_get_fd(lock);
+	test_assert(write(fd, "new\n", 4) == 4);
+	test_assert(file_dotlock_replace(&lock, false, &error) == 0);
+	fd = open(path, O_RDONLY);
+	test_assert(read(fd, buf, sizeof(buf)) == 4 && strcmp(buf, "new\n") == 0);
+	close(fd);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_dotlock_basic,
 		test_dotlock_stale,
+		test_dotlock_killed_holder,
 		test_file_lock,
 		NULL,
 	};

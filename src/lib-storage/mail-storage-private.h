@@ -77,6 +77,11 @@ int maildir_keywords_refresh(struct mailbox *box);
    missing (under its dotlock). -1 with the error set when it is invalid
    or there is no room. */
 int maildir_keywords_lookup_or_add(struct mailbox *box, const char *name);
+/* Removes files in tmp/ whose mtime, atime and ctime are all older than
+   36 hours before now (saves that died before their rename), as Dovecot
+   does. Called by the full scans, which are rare; errors are only
+   logged. */
+void maildir_tmp_cleanup(struct mailbox *box, time_t now);
 /* The full path of a record's file. */
 const char *maildir_rec_path(struct mailbox *box, const struct mail_index_record *rec);
 /* Stats the new/ and cur/ directories into stamps. */

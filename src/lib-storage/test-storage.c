@@ -6,6 +6,7 @@
 #include "mail-user.h"
 #include "mailbox-list.h"
 #include "mail-storage-settings.h"
+#include "mail-storage-private.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -283,12 +284,46 @@ static void test_concurrent(void)
 	test_end();
 }
 
+/* Files left in tmp/ by saves that died are removed once they are 36
+   hours old (as Dovecot does); younger ones stay. The clock is moved
+   instead of the files' times: a ctime can't be set back. */
+static void test_tmp_cleanup(void)
+{
+	const char *root = p_strdup_printf(test_pool, "%s/tmpclean", test_tmpdir());
+	struct mail_user *user = test_user(p_strdup_printf(test_pool, "maildir:%s", root));
+
+	test_begin("storage: stale tmp/ files are cleaned");
+	struct mailbox *box = mailbox_alloc(user, "INBOX", 0);
+	test_assert(mailbox_open(box) == 0);
+	const char *old_path = t_strconcat(root, "/tmp/1.M1P1Q1.host", NULL);
+	const char *young_path = t_strconcat(root, "/tmp/2.M2P2Q2.host", NULL);
+	for (unsigned int i = 0; i < 2; i++) {
+		int fd = open(i == 0 ? old_path : young_path, O_CREAT | O_WRONLY, 0600);
+		test_assert(fd >= 0 && write(fd, "partial", 7) == 7);
+		close(fd);
+	}
+	time_t now = time(NULL);
+	/* the young one was written "35 hours later" */
+	struct timespec times[2] = { { now + 35 * 3600, 0 }, { now + 35 * 3600, 0 } };
+	test_assert(utimensat(AT_FDCWD, young_path, times, 0) == 0);
+	maildir_tmp_cleanup(box, now + 35 * 3600);
+	struct stat st;
+	test_assert(stat(old_path, &st) == 0 && stat(young_path, &st) == 0);
+	maildir_tmp_cleanup(box, now + 36 * 3600 + 2);
+	test_assert(stat(old_path, &st) < 0 && errno == ENOENT);
+	test_assert(stat(young_path, &st) == 0);
+	mailbox_free(&box);
+	mail_user_free(&user);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_save_sync_flags,
 		test_mailboxes,
 		test_concurrent,
+		test_tmp_cleanup,
 		NULL,
 	};
 	log_init_stderr("test-storage");

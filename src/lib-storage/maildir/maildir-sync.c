@@ -21,6 +21,9 @@
 
 #define UIDLIST_LOCK_TIMEOUT 120
 #define UIDLIST_LOCK_STALE 120
+/* tmp/ files older than this are left-overs of failed saves (Dovecot's
+   value) */
+#define MAILDIR_TMP_STALE_SECS (36 * 60 * 60)
 
 static uint64_t stat_mtime_ns(const struct stat *st)
 {
@@ -298,13 +301,45 @@ int maildir_uidlist_rewrite(struct mailbox *box, struct maildir_uidlist_ctx *ctx
 		mailbox_set_syscall_error(box, "fstat", file_dotlock_get_lock_path(ctx->dotlock));
 		return -1;
 	}
-	if (file_dotlock_replace(&ctx->dotlock,
-				 box->user->index_set.fsync_mode != MAIL_FSYNC_NEVER, &error) < 0) {
+	bool do_fsync = box->user->index_set.fsync_mode != MAIL_FSYNC_NEVER;
+	if (file_dotlock_replace(&ctx->dotlock, do_fsync, &error) < 0) {
 		mailbox_set_critical(box, "%s", error);
 		return -1;
 	}
 	ctx->exists = true;
+	/* the rename must be durable too: UIDs acknowledged after this must
+	   not fall back to a missing uidlist after a crash */
+	if (do_fsync) {
+		int dfd = open(box->control_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || fsync(dfd) < 0) {
+			mailbox_set_syscall_error(box, "fsync", box->control_dir);
+			i_close_fd(&dfd);
+			return -1;
+		}
+		i_close_fd(&dfd);
+	}
 	return 0;
+}
+
+/* 1 when the file does not end with a newline, 0 when it does (or is
+   empty), -1 when it could not be checked. */
+static int uidlist_has_torn_tail(struct mailbox *box, struct maildir_uidlist_ctx *ctx)
+{
+	const char *path = maildir_uidlist_path(box);
+	struct stat st;
+	char last;
+
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		i_close_fd(&fd);
+		return -1;
+	}
+	int ret = st.st_size > 0 && (pread(fd, &last, 1, st.st_size - 1) != 1 || last != '\n');
+	if (ret != 0)
+		i_warning("Mailbox %s: %s ends with a partial line: rewriting it", box->vname,
+			  path);
+	i_close_fd(&fd);
+	return ret;
 }
 
 int maildir_uidlist_append(struct mailbox *box, struct maildir_uidlist_ctx *ctx,
@@ -312,6 +347,17 @@ int maildir_uidlist_append(struct mailbox *box, struct maildir_uidlist_ctx *ctx,
 {
 	const char *path = maildir_uidlist_path(box);
 
+	if (ctx->exists && uidlist_has_torn_tail(box, ctx) != 0) {
+		/* a writer died in the middle of a line (or we could not
+		   tell): appending would glue our first record to it, so
+		   write the whole file, without the torn line */
+		struct maildir_uidlist *known = ctx->list;
+		if (ctx->pool == NULL && maildir_uidlist_read(box, ctx) < 0)
+			return -1;
+		if (ctx->list == NULL)
+			ctx->list = known;
+		ctx->exists = false;
+	}
 	if (!ctx->exists) {
 		for (unsigned int i = 0; i < count; i++) {
 			struct maildir_uidlist_rec r = recs[i];
@@ -435,6 +481,34 @@ static int uidlist_rec_cmp(const void *p1, const void *p2)
 	return r1->uid < r2->uid ? -1 : r1->uid > r2->uid ? 1 : 0;
 }
 
+void maildir_tmp_cleanup(struct mailbox *box, time_t now)
+{
+	const char *path = t_strconcat(box->path, "/tmp", NULL);
+	time_t limit = now - MAILDIR_TMP_STALE_SECS;
+	DIR *dir = opendir(path);
+	struct stat st;
+
+	if (dir == NULL) {
+		if (errno != ENOENT)
+			i_error("Mailbox %s: opendir(%s) failed: %m", box->vname, path);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		const char *fpath = t_strconcat(path, "/", de->d_name, NULL);
+		if (lstat(fpath, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		/* ctime too: a copy links an old message into tmp/, which
+		   keeps its mtime and atime but not its ctime */
+		if (st.st_mtime < limit && st.st_ctime < limit && st.st_atime < limit &&
+		    unlink(fpath) < 0 && errno != ENOENT)
+			i_error("Mailbox %s: unlink(%s) failed: %m", box->vname, fpath);
+	}
+	closedir(dir);
+}
+
 /* The sync proper, with the index locked. */
 static int sync_locked(struct mailbox *box, bool rebuild, uint64_t stamp_new,
 		       uint64_t stamp_cur)
@@ -445,6 +519,7 @@ static int sync_locked(struct mailbox *box, bool rebuild, uint64_t stamp_new,
 	int ret = -1;
 
 	p_array_init(&files, pool, 256);
+	maildir_tmp_cleanup(box, time(NULL));
 	if (scan_dir(box, pool, true, &files) < 0 || scan_dir(box, pool, false, &files) < 0)
 		goto out;
 	array_sort(&files, file_cmp);
@@ -549,16 +624,18 @@ static int sync_locked(struct mailbox *box, bool rebuild, uint64_t stamp_new,
 			hdr.next_uid = next_uid;
 		if (rebuild || hdr.uid_validity == 0)
 			hdr.uid_validity = uctx.list->uid_validity;
-	} else if (hdr.uid_validity == 0) {
+	} else if (hdr.uid_validity == 0 || (rebuild && uctx.list == NULL)) {
 		/* a new, empty mailbox: create dovecot-uidlist now so the
-		   UIDVALIDITY is fixed */
+		   UIDVALIDITY is fixed (and survives a lost index) */
 		if (uctx.dotlock == NULL &&
 		    (maildir_uidlist_lock(box, &uctx) < 0 || maildir_uidlist_read(box, &uctx) < 0)) {
 			mail_index_transaction_rollback(&t);
 			goto out;
 		}
 		if (uctx.list == NULL) {
-			uctx.list = maildir_uidlist_new(uctx.pool, (uint32_t)time(NULL));
+			uctx.list = maildir_uidlist_new(uctx.pool, hdr.uid_validity != 0 ?
+						hdr.uid_validity : (uint32_t)time(NULL));
+			uctx.list->next_uid = MAX(hdr.next_uid, 1);
 			if (maildir_uidlist_rewrite(box, &uctx) < 0) {
 				mail_index_transaction_rollback(&t);
 				goto out;
