@@ -9,6 +9,7 @@
 #include "config-load.h"
 #include "all-settings.h"
 #include "roost-config.h"
+#include "admin-auth.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -39,6 +40,13 @@ static void admin_load_config(struct admin_context *ctx)
 	}
 	array_free(&errors);
 	array_free(&warnings);
+}
+
+const char *admin_base_dir(struct admin_context *ctx)
+{
+	if (ctx->config == NULL)
+		admin_load_config(ctx);
+	return settings_get_value(ctx->config, &all_settings_table, NULL, "base_dir");
 }
 
 static pid_t admin_master_pid(struct admin_context *ctx)
@@ -95,6 +103,11 @@ static const struct admin_command commands[] = {
 	{ "reload", "reload", cmd_reload },
 	{ "stop", "stop", cmd_stop },
 	{ "log reopen", "log reopen", cmd_log_reopen },
+	{ "pw", "pw [-l] [-s <scheme>] [-p <password>] [-r <rounds>] [-u <user>] [-t <hash>] [-V]",
+	  cmd_pw },
+	{ "auth test", "auth test [-x service=<s>] <user> [<password>]", cmd_auth_test },
+	{ "auth lookup", "auth lookup <user>", cmd_auth_lookup },
+	{ "user", "user <user>", cmd_user },
 };
 
 static void ATTR_NORETURN usage(int status)
