@@ -40,6 +40,16 @@ static const struct auth_request_handler t_handler = {
 	.finished = t_finished,
 };
 
+/* the trees and auth objects live until the program ends */
+static ARRAY(void *) keep_alive;
+
+static void keep(void *ptr)
+{
+	if (!array_is_created(&keep_alive))
+		i_array_init(&keep_alive, 16);
+	array_push(&keep_alive, &ptr);
+}
+
 static struct auth *make_auth(const char *config)
 {
 	ARRAY_TYPE(settings_error) errors;
@@ -51,10 +61,12 @@ static struct auth *make_auth(const char *config)
 	p_array_init(&errors, test_pool, 4);
 	settings_parse_string(tree, config, "test", NULL, &errors);
 	i_assert(array_count(&errors) == 0);
-	if (auth_settings_read(tree, pool_system, &set, &error) < 0)
+	if (auth_settings_read(tree, test_pool, &set, &error) < 0)
 		i_panic("%s", error);
 	if (auth_init(pool_alloconly_create("test auth", 4096), set, &auth, &error) < 0)
 		i_panic("%s", error);
+	keep(tree);
+	keep(auth);
 	return auth;
 }
 
@@ -279,9 +291,12 @@ static void test_startup_checks(void)
 			      "passdb {\n driver = passwd-file\n"
 			      " args = scheme=SHA512-CRYPT /nonexistent\n}\n", "test", NULL,
 			      &errors);
-	test_assert(auth_settings_read(tree, pool_system, &set, &error) == 0);
-	test_assert(auth_init(pool_alloconly_create("t", 1024), set, &auth, &error) < 0);
+	test_assert(auth_settings_read(tree, test_pool, &set, &error) == 0);
+	pool_t pool = pool_alloconly_create("t", 1024);
+	test_assert(auth_init(pool, set, &auth, &error) < 0);
 	test_assert(strstr(error, "CRAM-MD5") != NULL && strstr(error, "SHA512-CRYPT") != NULL);
+	keep(pool);
+	keep(tree);
 	test_end();
 }
 
