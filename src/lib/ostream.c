@@ -108,9 +108,12 @@ static void ostream_output(void *context)
 {
 	struct ostream *os = context;
 
-	if (write_buffered(os) < 0 || os->callback == NULL)
+	int ret = write_buffered(os);
+
+	if (os->callback == NULL)
 		return;
-	if (os->notify_pending && !ostream_is_full(os)) {
+	/* a failure is news too: the producer must stop and clean up */
+	if (ret < 0 || (os->notify_pending && !ostream_is_full(os))) {
 		os->notify_pending = false;
 		ostream_cork(os);
 		os->callback(os->context);

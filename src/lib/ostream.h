@@ -12,9 +12,9 @@
 
 struct ostream;
 
-/* Called when the buffer has drained below the limit again (and once more
-   when it is empty if the producer asked with ostream_want_flush()). Return
-   value is ignored; the callback may send more. */
+/* Called when the buffer has drained below the limit again after it was
+   full, and when a write fails (ostream_is_failed() then says so); the
+   callback may send more. */
 typedef void ostream_flush_callback_t(void *context);
 
 struct ostream *ostream_create_fd(int fd, size_t max_buffer);
