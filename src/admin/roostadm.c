@@ -10,6 +10,7 @@
 #include "all-settings.h"
 #include "roost-config.h"
 #include "admin-auth.h"
+#include "admin-who.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -108,6 +109,7 @@ static const struct admin_command commands[] = {
 	{ "auth test", "auth test [-x service=<s>] <user> [<password>]", cmd_auth_test },
 	{ "auth lookup", "auth lookup <user>", cmd_auth_lookup },
 	{ "user", "user <user>", cmd_user },
+	{ "who", "who [<user>]", cmd_who },
 };
 
 static void ATTR_NORETURN usage(int status)

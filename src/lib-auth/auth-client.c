@@ -416,7 +416,8 @@ static void auth_client_start(struct auth_client *client, int fd)
 	client->reader = line_reader_create_fd(&set, fd);
 	client->io = io_add(fd, IO_READ, auth_client_input, client);
 	/* the handshake may go out before the server's */
-	auth_client_send(client, t_strdup_printf("VERSION\t%u\t%u", AUTH_CLIENT_PROTOCOL_MAJOR_VERSION,
+	auth_client_send(client, t_strdup_printf("VERSION\t%u\t%u",
+						 AUTH_CLIENT_PROTOCOL_MAJOR_VERSION,
 						 AUTH_CLIENT_PROTOCOL_MINOR_VERSION));
 	auth_client_send(client, t_strdup_printf("CPID\t%ld", (long)client->client_pid));
 }
@@ -543,7 +544,8 @@ struct auth_client_request *auth_client_request_new(struct auth_client *client,
 	req->context = context;
 	array_push(&client->requests, &req);
 
-	str_printfa(str, "AUTH\t%u\t%s\tservice=%s", req->id, auth_fields_escape(pool_temp, info->mech),
+	str_printfa(str, "AUTH\t%u\t%s\tservice=%s", req->id,
+		    auth_fields_escape(pool_temp, info->mech),
 		    auth_fields_escape(pool_temp, info->service));
 	if (info->secured)
 		str_append(str, "\tsecured");

@@ -28,6 +28,10 @@
 #define LOGIN_HANDOFF_COOKIE_SIZE 16
 /* pipelined client input passed along at most */
 #define LOGIN_HANDOFF_MAX_INPUT 4096
+/* IMAP tag, NUL included */
+#define LOGIN_HANDOFF_MAX_TAG_SIZE 64
+/* the post-login process's answer line, LF included */
+#define LOGIN_HANDOFF_MAX_REPLY 512
 
 enum login_handoff_flags {
 	/* the client connection is TLS (terminated in the login process) */
@@ -60,6 +64,11 @@ struct login_handoff_request {
 	char session_id[32];
 	/* TLS SNI name the client asked for, NUL-terminated, or empty */
 	char local_name[128];
+	/* IMAP: the tag of the LOGIN/AUTHENTICATE command, NUL-terminated;
+	   the post-login process answers it ("<tag> OK [CAPABILITY ...]
+	   Logged in"), as Dovecot's imap does. POP3: empty (pop3 answers
+	   "+OK Logged in."). Login processes refuse longer tags. */
+	char tag[LOGIN_HANDOFF_MAX_TAG_SIZE];
 	uint32_t client_input_size;
 };
 

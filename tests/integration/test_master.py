@@ -12,9 +12,14 @@ from conftest import LineClient, build_path, free_port, proc_uid, wait_for
 
 
 def echo_config(port, greeting="first", extra="", service_extra=""):
+    # anvil (built-in, process_min_avail = 1) only on demand: these tests
+    # count the echo service's processes
     return f"""
 protocols = imap
 login_greeting = {greeting}
+service anvil {{
+  process_min_avail = 0
+}}
 {extra}
 service test-echo {{
   executable = roost-test-echo

@@ -79,7 +79,9 @@ def check(src_dir, extra_dirs=()):
                 if base == "roost-config.h":
                     continue
                 src_layer, dst_layer = layer(comp), layer(target)
-                if dst_layer == PROGRAM and target != "config":
+                # login-common is the library directory of the login programs
+                shared_login = target == "login-common" and comp in LOGIN_PROGRAMS
+                if dst_layer == PROGRAM and target != "config" and not shared_login:
                     problems.append(f"{where}: includes {inc} of program {target}")
                 elif dst_layer > src_layer:
                     problems.append(f"{where}: {comp} (L{src_layer}) includes {inc} of "

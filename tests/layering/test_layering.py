@@ -39,3 +39,13 @@ def test_checker_catches_violations(tmp_path):
     assert "client.c:1: login program imap-login includes mail-storage.h" in problems
     assert "client.c:2: includes service.h of program master" in problems
     assert "client.c:3: <openssl/ssl.h>" in problems
+
+
+def test_login_common_only_for_login_programs(tmp_path):
+    write(tmp_path, "login-common/login-client.h", "")
+    write(tmp_path, "imap-login/imap-login-client.c", '#include "login-client.h"\n')
+    write(tmp_path, "pop3-login/pop3-login-client.c", '#include "login-client.h"\n')
+    write(tmp_path, "imap/main.c", '#include "login-client.h"\n')
+    problems = layering.check(str(tmp_path))
+    assert problems == ["%s:1: includes login-client.h of program login-common"
+                        % os.path.join(str(tmp_path), "imap", "main.c")]

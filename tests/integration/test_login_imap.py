@@ -1,0 +1,290 @@
+"""imap-login through the real master with the real auth service, anvil and
+the post-login imap process: implicit TLS and STARTTLS with openssl
+s_client, Python's imaplib, plaintext refusal from 127.0.0.2 exactly as
+the seed shows it, wrong passwords after the failure delay and the login
+penalty, privilege separation seen in /proc, and Dovecot-shaped logs."""
+import base64
+import imaplib
+import os
+import pwd
+import re
+import subprocess
+import time
+
+from conftest import wait_for, proc_uid
+from login_util import (USER, PASSWORD, Client, client_tls_context, elapsed, log_lines,
+                        wait_log_re, processes_named)
+from login_util import login_server, login_server_factory, login_root, login_certs  # noqa: F401
+
+SESSION = r"session=<[A-Za-z0-9+/]{16}>"
+PLAINTEXT_ALERT = ("* BAD [ALERT] Plaintext authentication not allowed without SSL/TLS, but "
+                   "your client did it anyway. If anyone was listening, the password was "
+                   "exposed.")
+PRIVACY_NO = ("NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure "
+              "(SSL/TLS) connections.")
+
+
+def s_client(args, stdin):
+    p = subprocess.run(["openssl", "s_client", *args, "-quiet"], input=stdin,
+                       capture_output=True, text=True, timeout=30)
+    return p.stdout
+
+
+def vmail():
+    return pwd.getpwnam("vmail")
+
+
+def check_logged_in(server, tls):
+    """The login line of imap-login and the post-login line of imap agree
+    on pid and session, and imap runs as vmail with the static home."""
+    state = "TLS" if tls else "secured"
+    line = wait_log_re(server, r"imap-login: Info: Login: ")[-1]
+    m = re.search(r"imap-login: Info: Login: user=<john@example\.com>, method=PLAIN, "
+                  r"rip=127\.0\.0\.1, lip=127\.0\.0\.1, mpid=(\d+), " + state +
+                  r", session=<([A-Za-z0-9+/]{16})>$", line)
+    assert m, line
+    pid, session = m.group(1), m.group(2)
+    home = f"{server.mail_root}/example.com/john"
+    wait_log_re(server, re.escape(f"imap(john@example.com)<{pid}><{session}>: Info: "
+                                  f"Logged in: uid={vmail().pw_uid}, gid={vmail().pw_gid}, "
+                                  f"home={home}"))
+
+
+def test_imaps_s_client_seed_dialogue(login_server):
+    out = s_client(["-connect", f"127.0.0.1:{login_server.ports['imaps']}"],
+                   f"a1 CAPABILITY\na2 LOGIN {USER} {PASSWORD}\n")
+    lines = out.splitlines()
+    assert lines[0].startswith("* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS "
+                               "ID ENABLE IDLE AUTH=PLAIN AUTH=LOGIN] Roost ready."), out
+    # implicit TLS: no STARTTLS any more
+    assert "STARTTLS" not in out
+    assert "a1 OK Pre-login capabilities listed" in out
+    assert "a2 OK Logged in" in out
+    assert "* BYE Roost has no IMAP service yet." in out
+    check_logged_in(login_server, tls=True)
+
+
+def test_starttls_s_client(login_server):
+    out = s_client(["-connect", f"127.0.0.1:{login_server.ports['imap']}", "-starttls", "imap"],
+                   f"a2 LOGIN {USER} {PASSWORD}\n")
+    assert "a2 OK Logged in" in out, out
+    assert "* BYE Roost has no IMAP service yet." in out
+    check_logged_in(login_server, tls=True)
+
+
+def test_imaplib_over_tls(login_server):
+    m = imaplib.IMAP4_SSL("127.0.0.1", login_server.ports["imaps"],
+                          ssl_context=client_tls_context())
+    typ, data = m.login(USER, PASSWORD)
+    assert typ == "OK" and data == [b"Logged in"]
+    m.shutdown()
+    check_logged_in(login_server, tls=True)
+
+
+def test_imaplib_authenticate_plain_continuation(login_server):
+    m = imaplib.IMAP4_SSL("127.0.0.1", login_server.ports["imaps"],
+                          ssl_context=client_tls_context())
+    # imaplib sends AUTHENTICATE PLAIN and answers the "+ " continuation
+    typ, data = m.authenticate("PLAIN", lambda _: f"\0{USER}\0{PASSWORD}".encode())
+    assert typ == "OK"
+    m.shutdown()
+    check_logged_in(login_server, tls=True)
+
+
+def test_sasl_ir_and_literals(login_server):
+    c = Client.connect(login_server.ports["imaps"], tls=True)
+    c.readline()
+    ir = base64.b64encode(f"\0{USER}\0wrong".encode()).decode()
+    c.send(f"a1 AUTHENTICATE PLAIN {ir}")
+    assert c.readline() == "a1 NO [AUTHENTICATIONFAILED] Authentication failed."
+    # a synchronizing literal for the user, LITERAL+ for the password
+    c.send("a2 LOGIN {%d}" % len(USER))
+    assert c.readline() == "+ OK"
+    c.sock.sendall(USER.encode() + b" {%d+}\r\n" % len(PASSWORD) + PASSWORD.encode() + b"\r\n")
+    assert c.readline() == "a2 OK Logged in"
+    assert c.readline() == "* BYE Roost has no IMAP service yet."
+    c.close()
+
+
+def test_plaintext_refusal_matches_seed(login_server):
+    c = Client.connect(login_server.ports["imap"], source="127.0.0.2")
+    greeting = c.readline()
+    assert greeting == ("* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID "
+                        "ENABLE IDLE STARTTLS LOGINDISABLED] Roost ready.")
+    c.send(". login toto@mondomaine.local motDePasseDeToto")
+    assert c.readline() == PLAINTEXT_ALERT
+    assert c.readline() == ". " + PRIVACY_NO
+    c.send(". logout")
+    assert c.readline() == "* BYE Logging out"
+    assert c.readline() == ". OK Logout completed."
+    assert c.read_until_closed() == ""
+    line = wait_log_re(login_server, r"Aborted login \(tried to use disallowed plaintext")[0]
+    assert re.search(r"imap-login: Info: Aborted login \(tried to use disallowed plaintext "
+                     r"auth\): user=<toto@mondomaine\.local>, method=PLAIN, rip=127\.0\.0\.2, "
+                     r"lip=127\.0\.0\.1, " + SESSION + "$", line), line
+    # AUTHENTICATE PLAIN is refused the same way
+    c = Client.connect(login_server.ports["imap"], source="127.0.0.2")
+    c.readline()
+    c.send("a1 AUTHENTICATE PLAIN")
+    assert c.readline() == "a1 " + PRIVACY_NO
+    c.close()
+
+
+def test_starttls_changes_capabilities_and_drops_pipelined_plaintext(login_server):
+    c = Client.connect(login_server.ports["imap"], source="127.0.0.2")
+    c.readline()
+    # the LOGIN pipelined after STARTTLS must never be executed
+    c.sock.sendall(b"a1 STARTTLS\r\na2 LOGIN " + USER.encode() + b" " + PASSWORD.encode() +
+                   b"\r\n")
+    assert c.readline() == "a1 OK Begin TLS negotiation now."
+    c.starttls()
+    c.send("a3 CAPABILITY")
+    caps = c.readline()
+    assert caps == ("* CAPABILITY IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE "
+                    "AUTH=PLAIN AUTH=LOGIN"), caps
+    assert c.readline().startswith("a3 OK")
+    c.send("a4 STARTTLS")
+    assert c.readline() == "a4 BAD TLS is already active."
+    c.send(f"a5 LOGIN {USER} {PASSWORD}")
+    assert c.readline() == "a5 OK Logged in"
+    c.close()
+    assert not log_lines(login_server, r"a2")
+
+
+def test_local_plaintext_login(login_server):
+    """127.0.0.1 -> 127.0.0.1: remote IP equals local IP, so it is secure."""
+    c = Client.connect(login_server.ports["imap"])
+    greeting = c.readline()
+    assert "LOGINDISABLED" not in greeting and "AUTH=PLAIN" in greeting
+    c.send(f"a2 LOGIN {USER} {PASSWORD}")
+    assert c.readline() == "a2 OK Logged in"
+    assert c.readline() == "* BYE Roost has no IMAP service yet."
+    check_logged_in(login_server, tls=False)
+    c.close()
+
+
+def test_trusted_networks_make_plaintext_secure(login_server_factory):
+    server = login_server_factory("login_trusted_networks = 127.0.0.2/32\n")
+    c = Client.connect(server.ports["imap"], source="127.0.0.2")
+    assert "LOGINDISABLED" not in c.readline()
+    c.send(f"a2 LOGIN {USER} {PASSWORD}")
+    assert c.readline() == "a2 OK Logged in"
+    c.close()
+
+
+def test_auth_allow_cleartext_alias(login_server_factory):
+    server = login_server_factory("auth_allow_cleartext = yes\n")
+    c = Client.connect(server.ports["imap"], source="127.0.0.2")
+    assert "LOGINDISABLED" not in c.readline()
+    c.close()
+
+
+def test_wrong_password_delay_penalty_and_log(login_server):
+    def attempt():
+        c = Client.connect(login_server.ports["imaps"], tls=True)
+        c.readline()
+        c.send(f"a2 LOGIN {USER} wrong")
+        reply, secs = elapsed(c.readline)
+        c.send("a3 LOGOUT")
+        c.readline()
+        c.readline()
+        c.close()
+        return reply, secs
+
+    reply, first = attempt()
+    assert reply == "a2 NO [AUTHENTICATIONFAILED] Authentication failed."
+    assert 1.5 <= first < 3.5, first
+    # the second failure from the same IP waits for the penalty on top
+    reply, second = attempt()
+    assert reply == "a2 NO [AUTHENTICATIONFAILED] Authentication failed."
+    assert second >= first + 0.8, (first, second)
+    lines = wait_log_re(login_server, r"Aborted login \(auth failed")
+    assert re.search(r"imap-login: Info: Aborted login \(auth failed, 1 attempts in [23] "
+                     r"secs\): user=<john@example\.com>, method=PLAIN, rip=127\.0\.0\.1, "
+                     r"lip=127\.0\.0\.1, TLS, " + SESSION + "$", lines[0]), lines[0]
+
+
+def test_disconnect_reasons_logged(login_server):
+    c = Client.connect(login_server.ports["imap"])
+    c.readline()
+    c.close()
+    line = wait_log_re(login_server, r"Disconnected \(no auth attempts")[0]
+    assert re.search(r"imap-login: Info: Disconnected \(no auth attempts in 0 secs\): "
+                     r"user=<>, rip=127\.0\.0\.1, lip=127\.0\.0\.1, secured, " + SESSION + "$",
+                     line), line
+    c = Client.connect(login_server.ports["imap"], source="127.0.0.2")
+    c.readline()
+    for i in range(3):
+        c.send(f"x{i} BOGUS")
+        assert c.readline() == f"x{i} BAD Error in IMAP command received by server."
+    assert c.readline() == "* BYE Too many invalid commands."
+    assert c.read_until_closed() == ""
+    wait_log_re(login_server, r"Disconnected: Too many invalid commands \(no auth attempts in "
+                              r"0 secs\): user=<>, rip=127\.0\.0\.2")
+    # a TLS client that never finishes the handshake
+    s = Client.connect(login_server.ports["imaps"])
+    s.sock.sendall(b"this is not TLS\r\n\r\n")
+    s.read_until_closed()
+    wait_log_re(login_server, r"imap-login: Info: Disconnected \(TLS handshake failed: .+\): "
+                              r"user=<>, rip=127\.0\.0\.1, lip=127\.0\.0\.1, TLS handshaking, ")
+
+
+def test_forged_user_cannot_add_fields(login_server):
+    c = Client.connect(login_server.ports["imap"])
+    c.readline()
+    c.send('a1 LOGIN "x, rip=203.0.113.98" wrong')
+    assert c.readline().startswith("a1 NO")
+    c.close()
+    line = wait_log_re(login_server, r"Disconnected \(auth failed")[0]
+    assert "user=<x? rip=203.0.113.98>, method=PLAIN, rip=127.0.0.1," in line, line
+    assert ", rip=203.0.113.98" not in line
+
+
+def test_privilege_separation_in_proc(login_server):
+    roostnull = pwd.getpwnam("roostnull").pw_uid
+    c = Client.connect(login_server.ports["imap"])
+    c.readline()
+    login_pids = wait_for(lambda: processes_named(login_server, "imap-login"),
+                          what="imap-login process")
+    for pid in login_pids:
+        assert proc_uid(pid) == roostnull
+        root = os.readlink(f"/proc/{pid}/root")
+        assert root == str(login_server.base_dir / "login"), root
+        # the mail directory is outside its root, and its uid could not
+        # read it anyway (0700 vmail)
+        assert not os.path.exists(f"/proc/{pid}/root{login_server.mail_root}")
+        st = os.stat(login_server.mail_root)
+        assert st.st_uid == vmail().pw_uid and (st.st_mode & 0o077) == 0
+        assert sorted(os.listdir(f"/proc/{pid}/root")) == ["imap", "login", "pop3"]
+    # the post-login process runs as the mail user while the client is there
+    c.send(f"a2 LOGIN {USER} {PASSWORD}")
+    assert c.readline() == "a2 OK Logged in"
+    assert c.readline() == "* BYE Roost has no IMAP service yet."
+    imap_pids = wait_for(lambda: [p for p in processes_named(login_server, "imap")
+                                  if proc_uid(p) == vmail().pw_uid],
+                         what="imap process as vmail")
+    assert imap_pids
+    c.close()
+
+
+def roostadm_who(server):
+    from conftest import build_path
+    p = subprocess.run([build_path("src", "admin", "roostadm"), "-c", str(server.config_path),
+                        "who"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    return p.stdout.splitlines()
+
+
+def test_roostadm_who_lists_sessions(login_server):
+    assert roostadm_who(login_server)[1:] == []
+    c = Client.connect(login_server.ports["imap"])
+    c.readline()
+    c.send(f"a2 LOGIN {USER} {PASSWORD}")
+    assert c.readline() == "a2 OK Logged in"
+    pid = re.search(r"mpid=(\d+)", wait_log_re(login_server, r"Login: ")[-1]).group(1)
+    rows = wait_for(lambda: roostadm_who(login_server)[1:], what="a session in who")
+    assert re.match(r"^john@example\.com +1 imap +\(" + pid + r"\) +\(127\.0\.0\.1\)$",
+                    rows[0]), rows
+    c.close()
+    # the session ends with the post-login process's anvil connection
+    wait_for(lambda: roostadm_who(login_server)[1:] == [], what="session gone from who")

@@ -1,0 +1,177 @@
+"""pop3-login through the real master with the real auth service and the
+post-login pop3 process: POP3S and STLS with openssl s_client, Python's
+poplib, USER/PASS, AUTH with an initial response and with a continuation,
+plaintext refusal from 127.0.0.2, wrong passwords, and the logs."""
+import base64
+import poplib
+import pwd
+import re
+import subprocess
+
+from conftest import proc_uid, wait_for
+from login_util import (USER, PASSWORD, Client, client_tls_context, elapsed, wait_log_re,
+                        processes_named)
+from login_util import login_server, login_server_factory, login_root, login_certs  # noqa: F401
+
+PLAINTEXT_ERR = ("-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) "
+                 "connections.")
+
+
+def s_client(args, stdin):
+    p = subprocess.run(["openssl", "s_client", *args, "-quiet"], input=stdin,
+                       capture_output=True, text=True, timeout=30)
+    return p.stdout
+
+
+def check_logged_in(server, tls):
+    state = "TLS" if tls else "secured"
+    line = wait_log_re(server, r"pop3-login: Info: Login: ")[-1]
+    m = re.search(r"pop3-login: Info: Login: user=<john@example\.com>, method=PLAIN, "
+                  r"rip=127\.0\.0\.1, lip=127\.0\.0\.1, mpid=(\d+), " + state +
+                  r", session=<([A-Za-z0-9+/]{16})>$", line)
+    assert m, line
+    vmail = pwd.getpwnam("vmail")
+    wait_log_re(server, re.escape(
+        f"pop3(john@example.com)<{m.group(1)}><{m.group(2)}>: Info: Logged in: "
+        f"uid={vmail.pw_uid}, gid={vmail.pw_gid}, home={server.mail_root}/example.com/john"))
+
+
+def test_pop3s_s_client(login_server):
+    out = s_client(["-connect", f"127.0.0.1:{login_server.ports['pop3s']}"],
+                   f"USER {USER}\nPASS {PASSWORD}\n")
+    assert out.splitlines()[:4] == ["+OK Roost ready.", "+OK", "+OK Logged in.",
+                                    "-ERR Roost has no POP3 service yet."], out
+    check_logged_in(login_server, tls=True)
+
+
+def test_stls_s_client(login_server):
+    out = s_client(["-connect", f"127.0.0.1:{login_server.ports['pop3']}", "-starttls", "pop3"],
+                   f"USER {USER}\nPASS {PASSWORD}\n")
+    assert "+OK Logged in." in out and "-ERR Roost has no POP3 service yet." in out, out
+    check_logged_in(login_server, tls=True)
+
+
+def test_poplib_over_tls(login_server):
+    p = poplib.POP3_SSL("127.0.0.1", login_server.ports["pop3s"], context=client_tls_context())
+    assert p.getwelcome() == b"+OK Roost ready."
+    caps = p.capa()
+    assert "STLS" not in caps and "USER" in caps and caps["SASL"] == ["PLAIN", "LOGIN"]
+    assert p.user(USER) == b"+OK"
+    assert p.pass_(PASSWORD) == b"+OK Logged in."
+    p.close()
+    check_logged_in(login_server, tls=True)
+
+
+def test_auth_plain_initial_response_and_continuation(login_server):
+    resp = base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode()
+    c = Client.connect(login_server.ports["pop3s"], tls=True)
+    c.readline()
+    c.send(f"AUTH PLAIN {resp}")
+    assert c.readline() == "+OK Logged in."
+    c.close()
+    c = Client.connect(login_server.ports["pop3s"], tls=True)
+    c.readline()
+    c.send("AUTH PLAIN")
+    assert c.readline() == "+ "
+    c.send(resp)
+    assert c.readline() == "+OK Logged in."
+    c.close()
+    # the LOGIN mechanism, two challenges
+    c = Client.connect(login_server.ports["pop3s"], tls=True)
+    c.readline()
+    c.send("AUTH LOGIN")
+    assert c.readline().startswith("+ ")
+    c.send(base64.b64encode(USER.encode()).decode())
+    assert c.readline().startswith("+ ")
+    c.send(base64.b64encode(b"wrong").decode())
+    assert c.readline() == "-ERR [AUTH] Authentication failed."
+    c.send("AUTH PLAIN")
+    c.readline()
+    c.send("*")
+    assert c.readline() == "-ERR Authentication aborted by client."
+    c.send("AUTH PLAIN not-base64!")
+    assert c.readline().startswith("-ERR Invalid base64")
+    c.close()
+
+
+def test_plaintext_refused_from_other_address(login_server):
+    c = Client.connect(login_server.ports["pop3"], source="127.0.0.2")
+    assert c.readline() == "+OK Roost ready."
+    c.send("CAPA")
+    capa = []
+    while True:
+        line = c.readline()
+        capa.append(line)
+        if line == ".":
+            break
+    assert "STLS" in capa and "USER" not in capa and "SASL LOGIN" not in capa
+    assert "SASL " in capa
+    c.send(f"USER {USER}")
+    assert c.readline() == PLAINTEXT_ERR
+    c.send(f"PASS {PASSWORD}")
+    assert c.readline() == "-ERR No username given."
+    c.send("QUIT")
+    assert c.readline() == "+OK Logging out"
+    c.close()
+    wait_log_re(login_server, r"pop3-login: Info: Aborted login \(tried to use disallowed "
+                              r"plaintext auth\): user=<john@example\.com>, method=PLAIN, "
+                              r"rip=127\.0\.0\.2, lip=127\.0\.0\.1, session=<")
+    # after STLS the same connection may log in
+    c = Client.connect(login_server.ports["pop3"], source="127.0.0.2")
+    c.readline()
+    c.send("STLS")
+    assert c.readline() == "+OK Begin TLS negotiation now."
+    c.starttls()
+    c.send(f"USER {USER}")
+    assert c.readline() == "+OK"
+    c.send(f"PASS {PASSWORD}")
+    assert c.readline() == "+OK Logged in."
+    c.close()
+
+
+def test_wrong_password_after_delay(login_server):
+    c = Client.connect(login_server.ports["pop3"])
+    c.readline()
+    c.send(f"USER {USER}")
+    c.readline()
+    c.send("PASS wrong")
+    reply, secs = elapsed(c.readline)
+    assert reply == "-ERR [AUTH] Authentication failed."
+    assert 1.5 <= secs < 3.5, secs
+    c.send("QUIT")
+    assert c.readline() == "+OK Logging out"
+    c.close()
+    wait_log_re(login_server, r"pop3-login: Info: Aborted login \(auth failed, 1 attempts in "
+                              r"[23] secs\): user=<john@example\.com>, method=PLAIN, "
+                              r"rip=127\.0\.0\.1, lip=127\.0\.0\.1, secured, session=<")
+
+
+def test_unknown_user_and_temp_failure(login_server):
+    c = Client.connect(login_server.ports["pop3"])
+    c.readline()
+    c.send("USER nobody@example.com")
+    c.readline()
+    c.send("PASS x")
+    assert c.readline() == "-ERR [AUTH] Authentication failed."
+    # the passdb file disappears: auth cannot decide
+    (login_server.root / "users").rename(login_server.root / "users.gone")
+    c.send(f"USER {USER}")
+    c.readline()
+    c.send(f"PASS {PASSWORD}")
+    assert c.readline().startswith("-ERR [SYS/TEMP] ")
+    c.close()
+
+
+def test_pop3_login_process_is_unprivileged(login_server):
+    c = Client.connect(login_server.ports["pop3"])
+    c.readline()
+    pids = wait_for(lambda: processes_named(login_server, "pop3-login"), what="pop3-login")
+    for pid in pids:
+        assert proc_uid(pid) == pwd.getpwnam("roostnull").pw_uid
+    c.send(f"USER {USER}")
+    c.readline()
+    c.send(f"PASS {PASSWORD}")
+    assert c.readline() == "+OK Logged in."
+    wait_for(lambda: [p for p in processes_named(login_server, "pop3")
+                      if proc_uid(p) == pwd.getpwnam("vmail").pw_uid], what="pop3 as vmail")
+    c.close()
