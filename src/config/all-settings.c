@@ -322,6 +322,8 @@ static const struct setting_def all_setting_defs[] = {
 	S(SET_STR_VARS, lmtp_address_translate, "", F),
 	S(SET_LIST, lmtp_client_workarounds, "", F),
 	E(lmtp_hdr_delivery_address, "final", "final:none:original", F),
+	/* Roost: the largest message LMTP accepts (552 5.3.4); 0 = no limit, as Dovecot */
+	S(SET_SIZE, lmtp_max_mail_size, "0", F),
 	FUT(SET_BOOL, lmtp_proxy, "no", F, N_PROXY),
 	FUT(SET_STR, lmtp_proxy_rawlog_dir, "", F, N_PROXY),
 	S(SET_STR_VARS, lmtp_rawlog_dir, "", F),
