@@ -1,71 +1,86 @@
-/* pop3: the post-login POP3 process -- for now only the end of the login
-   path. The POP3 issue replaces this file with the real server.
+/* pop3: the post-login POP3 process.
 
    What it does: takes one hand-off from pop3-login on its unix listener
    (login/pop3), redeems the login at auth-master, becomes the mail user
    (userdb uid/gid or mail_uid/mail_gid, first/last_valid_uid/gid, never
-   root), registers the session at anvil, answers the login process, then
-   tells the client honestly that there is no POP3 service yet and closes.
+   root), registers the session at anvil, answers the login process, and
+   serves the POP3 session (src/pop3/pop3-client.c) on the user's INBOX.
 
    Privileges: started as root (the built-in service has no user), so that
-   it can become any mail user; it drops for good before it writes a
-   single byte to the client.
+   it can become any mail user; it drops for good before it reads a single
+   byte from the client or touches mail.
 
    Untrusted input: the hand-off request comes from a login process, which
    handled untrusted input: it is checked strictly (login-handoff-server.h);
-   the client's own bytes are not read at all yet. */
+   the client's commands go through the bounded reader of pop3-client.c. */
 #include "lib.h"
 #include "master-service.h"
 #include "anvil-interface.h"
 #include "anvil-client.h"
 #include "login-handoff-server.h"
 
-#include <poll.h>
-#include <stdio.h>
-#include <sys/socket.h>
+#include "mail-storage-settings.h"
+#include "mail-user.h"
+#include "pop3-client.h"
+#include "pop3-settings.h"
 
 #define POSTLOGIN_SERVICE "pop3"
-/* how long the stub waits for the client to close after its goodbye */
-#define CLIENT_CLOSE_WAIT_MSECS 10000
 
 static struct master_service *service;
 static const struct login_handoff_settings *set;
 static struct anvil_client *anvil;
+static const struct mail_storage_settings *storage_set;
+static const struct pop3_settings *pop3_set;
 static pool_t pool;
 
-static void write_all(int fd, const char *text)
-{
-	size_t len = strlen(text);
+struct pop3_session {
+	struct mail_user *user;
+	int fd;
+};
 
-	fd_set_nonblock(fd, false);
-	if (write(fd, text, len) != (ssize_t)len)
-		i_error("write(client) failed: %m");
+static void client_destroyed(void *context)
+{
+	struct pop3_session *session = context;
+
+	mail_user_free(&session->user);
+	i_close_fd(&session->fd);
+	i_free(session);
+	master_service_client_connection_destroyed(service);
 }
 
-/* Sends our FIN, then waits (bounded) for the client to close, so that
-   the session is visible (ps, anvil) while the client is still there. */
-static void close_client(int fd)
+/* The userdb may give the user's own mail location ("mail" field), as in
+   Dovecot. */
+static const struct mail_storage_settings *
+user_storage_settings(const struct login_handoff_user *user)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	char buf[1024];
+	struct mail_storage_settings *copy;
 
-	(void)shutdown(fd, SHUT_WR);
-	while (poll(&pfd, 1, CLIENT_CLOSE_WAIT_MSECS) > 0) {
-		if (read(fd, buf, sizeof(buf)) <= 0)
-			break;
+	for (unsigned int i = 0; user->fields != NULL && user->fields[i] != NULL; i++) {
+		const char *value;
+
+		if (str_begins(user->fields[i], "mail=", &value)) {
+			copy = p_new(pool, struct mail_storage_settings, 1);
+			*copy = *storage_set;
+			copy->mail_location = p_strdup(pool, value);
+			return copy;
+		}
 	}
-	close(fd);
+	return storage_set;
 }
 
 static void client_connected(struct master_service_connection *conn)
 {
 	struct login_handoff_client client;
 	struct login_handoff_user user;
-	const char *ip;
+	struct pop3_client_params params;
+	struct mail_user *mail_user;
+	const char *ip, *error;
 
-	/* the hand-off connection itself is closed by the skeleton */
 	if (login_handoff_server_accept(conn->fd, set, pool, &client, &user) < 0)
 		return;
+	/* the hand-off connection has done its job; the client is ours */
+	conn->accepted = true;
+	close(conn->fd);
 	log_set_prefix(login_handoff_log_prefix(set, POSTLOGIN_SERVICE, user.username,
 						client.req.session_id, pool));
 	i_info("Logged in: uid=%u, gid=%u, home=%s", (unsigned int)user.uid,
@@ -76,13 +91,33 @@ static void client_connected(struct master_service_connection *conn)
 			"CONNECT\t%ld\t%s\t%s\t%s", (long)getpid(), POSTLOGIN_SERVICE,
 			anvil_client_field(pool_temp, user.username), ip[0] == '\0' ? "-" : ip));
 	}
-	/* the login succeeded: answer the command, then be honest */
-	write_all(client.client_fd,
-		  "+OK Logged in.\r\n-ERR Roost has no POP3 service yet.\r\n");
-	i_info("Disconnected: no POP3 service yet");
-	close_client(client.client_fd);
-	client.client_fd = -1;
-	master_service_stop(service);
+	if (mail_user_create(user_storage_settings(&user), user.username,
+			     user.home[0] == '\0' ? NULL : user.home, &mail_user, &error) < 0) {
+		i_error("%s", error);
+		const char *reply = "-ERR [SYS/TEMP] Internal error occurred. "
+				    "Refer to server log for more information.\r\n";
+		if (write(client.client_fd, reply, strlen(reply)) < 0) {
+			/* the client is gone anyway */
+		}
+		close(client.client_fd);
+		master_service_client_connection_destroyed(service);
+		return;
+	}
+	struct pop3_session *session = i_new(struct pop3_session, 1);
+
+	session->user = mail_user;
+	session->fd = client.client_fd;
+	memset(&params, 0, sizeof(params));
+	params.fd_in = client.client_fd;
+	params.fd_out = client.client_fd;
+	params.input = client.input;
+	params.input_size = client.req.client_input_size;
+	params.session_id = p_strdup(pool, client.req.session_id);
+	params.set = pop3_set;
+	params.user = mail_user;
+	params.destroyed = client_destroyed;
+	params.context = session;
+	(void)pop3_client_create(&params);
 }
 
 int main(int argc, char *argv[])
@@ -103,6 +138,14 @@ int main(int argc, char *argv[])
 			       &setp, &error) < 0)
 		i_fatal("settings: %s", error);
 	set = setp;
+	if (settings_to_struct(config, config->root, &mail_storage_setting_table, &filter, pool,
+			       &setp, &error) < 0)
+		i_fatal("settings: %s", error);
+	storage_set = setp;
+	if (settings_to_struct(config, config->root, &pop3_setting_table, &filter, pool, &setp,
+			       &error) < 0)
+		i_fatal("settings: %s", error);
+	pop3_set = setp;
 	/* anvil's socket is root's: connect before becoming the user */
 	if (anvil_client_connect(t_strdup_printf("%s/%s", set->base_dir, ANVIL_SOCKET_NAME),
 				 &anvil, &error) < 0) {

@@ -74,6 +74,7 @@ def login_config(root, certs, ports, extra=""):
     mail_root.chmod(0o700)
     return f"""
 protocols = imap pop3
+mail_location = maildir:~/Maildir
 ssl = yes
 ssl_cert = <{certs}/cert.pem
 ssl_key = <{certs}/key.pem

@@ -3,6 +3,7 @@ post-login pop3 process: POP3S and STLS with openssl s_client, Python's
 poplib, USER/PASS, AUTH with an initial response and with a continuation,
 plaintext refusal from 127.0.0.2, wrong passwords, and the logs."""
 import base64
+import os
 import poplib
 import pwd
 import re
@@ -38,16 +39,16 @@ def check_logged_in(server, tls):
 
 def test_pop3s_s_client(login_server):
     out = s_client(["-connect", f"127.0.0.1:{login_server.ports['pop3s']}"],
-                   f"USER {USER}\nPASS {PASSWORD}\n")
-    assert out.splitlines()[:4] == ["+OK Roost ready.", "+OK", "+OK Logged in.",
-                                    "-ERR Roost has no POP3 service yet."], out
+                   f"USER {USER}\nPASS {PASSWORD}\nSTAT\nQUIT\n")
+    assert out.splitlines()[:5] == ["+OK Roost ready.", "+OK", "+OK Logged in.",
+                                    "+OK 0 0", "+OK Logging out."], out
     check_logged_in(login_server, tls=True)
 
 
 def test_stls_s_client(login_server):
     out = s_client(["-connect", f"127.0.0.1:{login_server.ports['pop3']}", "-starttls", "pop3"],
-                   f"USER {USER}\nPASS {PASSWORD}\n")
-    assert "+OK Logged in." in out and "-ERR Roost has no POP3 service yet." in out, out
+                   f"USER {USER}\nPASS {PASSWORD}\nSTAT\nQUIT\n")
+    assert "+OK Logged in." in out and "+OK 0 0" in out, out
     check_logged_in(login_server, tls=True)
 
 
@@ -175,3 +176,40 @@ def test_pop3_login_process_is_unprivileged(login_server):
     wait_for(lambda: [p for p in processes_named(login_server, "pop3")
                       if proc_uid(p) == pwd.getpwnam("vmail").pw_uid], what="pop3 as vmail")
     c.close()
+
+
+def test_pop3_session_after_login_retrieves_and_deletes(login_server):
+    """The whole path: pop3s login, hand-off, POP3 on the user's Maildir."""
+    body = b"From: a@example.com\r\nSubject: hello\r\n\r\n.leading dot\r\nline 2\r\n"
+    p = poplib.POP3_SSL("127.0.0.1", login_server.ports["pop3s"], context=client_tls_context())
+    p.user(USER)
+    p.pass_(PASSWORD)
+    assert p.stat() == (0, 0)
+    p.quit()
+    # deliver into the Maildir the session created, as the mail user
+    vmail = pwd.getpwnam("vmail")
+    new_dir = login_server.mail_root / "example.com" / "john" / "Maildir" / "new"
+    msg = new_dir / ("1700000000.M1P1.test,S=%d" % len(body.replace(b"\r\n", b"\n")))
+    msg.write_bytes(body.replace(b"\r\n", b"\n"))
+    os.chown(msg, vmail.pw_uid, vmail.pw_gid)
+    url = f"pop3s://127.0.0.1:{login_server.ports['pop3s']}/1"
+    got = subprocess.run(["curl", "-sk", url, "--user", f"{USER}:{PASSWORD}"],
+                         capture_output=True, timeout=30)
+    assert got.returncode == 0 and got.stdout == body, got
+    bad = subprocess.run(["curl", "-sk", url, "--user", f"{USER}:wrong"],
+                         capture_output=True, timeout=30)
+    assert bad.returncode != 0
+    p = poplib.POP3_SSL("127.0.0.1", login_server.ports["pop3s"], context=client_tls_context())
+    p.user(USER)
+    p.pass_(PASSWORD)
+    count, size = p.stat()
+    assert count == 1 and size == len(body)
+    resp, lines, octets = p.retr(1)
+    assert b"\r\n".join(lines) + b"\r\n" == body
+    p.dele(1)
+    p.quit()
+    p = poplib.POP3_SSL("127.0.0.1", login_server.ports["pop3s"], context=client_tls_context())
+    p.user(USER)
+    p.pass_(PASSWORD)
+    assert p.stat() == (0, 0)
+    p.quit()
