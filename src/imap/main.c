@@ -1,89 +1,114 @@
-/* imap: the post-login IMAP process -- for now only the end of the login
-   path. The IMAP issue replaces this file with the real server.
+/* imap: the post-login IMAP process.
 
    What it does: takes one hand-off from imap-login on its unix listener
    (login/imap), redeems the login at auth-master, becomes the mail user
    (userdb uid/gid or mail_uid/mail_gid, first/last_valid_uid/gid, never
-   root), registers the session at anvil, answers the login process, then
-   tells the client honestly that there is no IMAP service yet and closes.
+   root), registers the session at anvil, answers the login process, and
+   serves the IMAP session (imap-client.c) on the user's mailboxes. The
+   tagged OK of the client's LOGIN/AUTHENTICATE is sent from here, with the
+   post-login capabilities, as Dovecot's imap does.
 
    Privileges: started as root (the built-in service has no user), so that
-   it can become any mail user; it drops for good before it writes a
-   single byte to the client.
+   it can become any mail user; it drops for good before it reads a single
+   byte from the client or touches mail.
 
    Untrusted input: the hand-off request comes from a login process, which
    handled untrusted input: it is checked strictly (login-handoff-server.h);
-   the client's own bytes are not read at all yet. */
+   the client's commands go through the bounded reader and the IMAP parser
+   of imap-client.c. */
 #include "lib.h"
 #include "master-service.h"
 #include "anvil-interface.h"
 #include "anvil-client.h"
 #include "login-handoff-server.h"
 
-#include <poll.h>
-#include <stdio.h>
-#include <sys/socket.h>
+#include "mail-storage-settings.h"
+#include "mail-user.h"
+#include "imap-client.h"
+#include "imap-settings.h"
 
 #define POSTLOGIN_SERVICE "imap"
-/* how long the stub waits for the client to close after its goodbye */
-#define CLIENT_CLOSE_WAIT_MSECS 10000
 
 static struct master_service *service;
 static const struct login_handoff_settings *set;
 static struct anvil_client *anvil;
+static const struct mail_storage_settings *storage_set;
+static const struct imap_settings *imap_set;
 static pool_t pool;
 
-static void write_all(int fd, const char *text)
+static void client_destroyed(struct client *client, void *context)
 {
-	size_t len = strlen(text);
+	struct client **clientp = context;
 
-	fd_set_nonblock(fd, false);
-	if (write(fd, text, len) != (ssize_t)len)
-		i_error("write(client) failed: %m");
+	(void)client;
+	client_destroy(clientp);
+	i_free(clientp);
+	master_service_client_connection_destroyed(service);
 }
 
-/* Sends our FIN, then waits (bounded) for the client to close, so that
-   the session is visible (ps, anvil) while the client is still there. */
-static void close_client(int fd)
+/* The userdb may give the user's own mail location ("mail" field), as in
+   Dovecot. */
+static const struct mail_storage_settings *
+user_storage_settings(const struct login_handoff_user *user)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	char buf[1024];
+	struct mail_storage_settings *copy;
 
-	(void)shutdown(fd, SHUT_WR);
-	while (poll(&pfd, 1, CLIENT_CLOSE_WAIT_MSECS) > 0) {
-		if (read(fd, buf, sizeof(buf)) <= 0)
-			break;
+	for (unsigned int i = 0; user->fields != NULL && user->fields[i] != NULL; i++) {
+		const char *value;
+
+		if (str_begins(user->fields[i], "mail=", &value)) {
+			copy = p_new(pool, struct mail_storage_settings, 1);
+			*copy = *storage_set;
+			copy->mail_location = p_strdup(pool, value);
+			return copy;
+		}
 	}
-	close(fd);
+	return storage_set;
 }
 
 static void client_connected(struct master_service_connection *conn)
 {
-	struct login_handoff_client client;
+	struct login_handoff_client hclient;
 	struct login_handoff_user user;
-	const char *ip;
+	struct mail_user *mail_user;
+	struct client **clientp;
+	const char *ip, *error;
 
-	/* the hand-off connection itself is closed by the skeleton */
-	if (login_handoff_server_accept(conn->fd, set, pool, &client, &user) < 0)
+	if (login_handoff_server_accept(conn->fd, set, pool, &hclient, &user) < 0)
 		return;
+	/* the hand-off connection has done its job; the client is ours */
+	conn->accepted = true;
+	close(conn->fd);
 	log_set_prefix(login_handoff_log_prefix(set, POSTLOGIN_SERVICE, user.username,
-						client.req.session_id, pool));
+						hclient.req.session_id, pool));
 	i_info("Logged in: uid=%u, gid=%u, home=%s", (unsigned int)user.uid,
 	       (unsigned int)user.gid, user.home);
-	ip = net_ip2addr(pool_temp, &client.remote_ip);
+	ip = net_ip2addr(pool_temp, &hclient.remote_ip);
 	if (anvil != NULL) {
 		anvil_client_cmd(anvil, t_strdup_printf(
 			"CONNECT\t%ld\t%s\t%s\t%s", (long)getpid(), POSTLOGIN_SERVICE,
 			anvil_client_field(pool_temp, user.username), ip[0] == '\0' ? "-" : ip));
 	}
-	/* the login succeeded: answer the command, then be honest */
-	write_all(client.client_fd, t_strdup_printf(
-		"%s OK Logged in\r\n* BYE Roost has no IMAP service yet.\r\n",
-		client.req.tag[0] == '\0' ? "*" : client.req.tag));
-	i_info("Disconnected: no IMAP service yet");
-	close_client(client.client_fd);
-	client.client_fd = -1;
-	master_service_stop(service);
+	if (mail_user_create(user_storage_settings(&user), user.username,
+			     user.home[0] == '\0' ? NULL : user.home, &mail_user, &error) < 0) {
+		i_error("%s", error);
+		const char *reply = t_strdup_printf(
+			"* BYE Internal error occurred. Refer to server log for more "
+			"information.\r\n");
+		if (write(hclient.client_fd, reply, strlen(reply)) < 0) {
+			/* the client is gone anyway */
+		}
+		close(hclient.client_fd);
+		master_service_client_connection_destroyed(service);
+		return;
+	}
+	clientp = i_new(struct client *, 1);
+	*clientp = client_create(hclient.client_fd, hclient.client_fd, mail_user, imap_set);
+	if (!client_add_pipelined_input(*clientp, hclient.input, hclient.req.client_input_size))
+		i_error("pipelined input after login does not fit the line buffer; dropped");
+	client_set_destroy_callback(*clientp, client_destroyed, clientp);
+	client_start(*clientp, t_strdup_printf("%s OK [CAPABILITY %s] Logged in",
+					       hclient.req.tag, client_capability(*clientp)));
 }
 
 int main(int argc, char *argv[])
@@ -104,6 +129,14 @@ int main(int argc, char *argv[])
 			       &setp, &error) < 0)
 		i_fatal("settings: %s", error);
 	set = setp;
+	if (settings_to_struct(config, config->root, &mail_storage_setting_table, &filter, pool,
+			       &setp, &error) < 0)
+		i_fatal("settings: %s", error);
+	storage_set = setp;
+	if (settings_to_struct(config, config->root, &imap_setting_table, &filter, pool, &setp,
+			       &error) < 0)
+		i_fatal("settings: %s", error);
+	imap_set = setp;
 	/* anvil's socket is root's: connect before becoming the user */
 	if (anvil_client_connect(t_strdup_printf("%s/%s", set->base_dir, ANVIL_SOCKET_NAME),
 				 &anvil, &error) < 0) {

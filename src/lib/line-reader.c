@@ -112,6 +112,20 @@ ssize_t line_reader_fill(struct line_reader *reader)
 	return ret;
 }
 
+bool line_reader_feed(struct line_reader *reader, const void *data, size_t size)
+{
+	while (reader->alloc - reader->end < size) {
+		size_t old_alloc = reader->alloc;
+
+		make_room(reader);
+		if (reader->alloc == old_alloc && reader->alloc - reader->end < size)
+			return false;
+	}
+	memcpy(reader->buf + reader->end, data, size);
+	reader->end += size;
+	return true;
+}
+
 const char *line_reader_get_error(const struct line_reader *reader)
 {
 	return reader->last_errno == 0 ? "EOF" : strerror(reader->last_errno);

@@ -35,6 +35,10 @@ void line_reader_destroy(struct line_reader **reader);
    available now, or the buffer is full: call next_line to get the
    TOO_LONG), -1 at EOF or on error (see line_reader_get_error()). */
 ssize_t line_reader_fill(struct line_reader *reader);
+/* Adds bytes read elsewhere (e.g. pipelined input a login process passed
+   along) as if they had come from the source. Returns false, adding
+   nothing, when they do not fit in the buffer. */
+bool line_reader_feed(struct line_reader *reader, const void *data, size_t size);
 /* errno-style text of the last fill failure, "EOF" at end of input. */
 const char *line_reader_get_error(const struct line_reader *reader);
 bool line_reader_is_eof(const struct line_reader *reader);

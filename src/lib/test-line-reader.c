@@ -170,11 +170,33 @@ static void test_line_reader_fd(void)
 	test_end();
 }
 
+static void test_line_reader_feed(void)
+{
+	struct line_reader_settings set = { .max_line_length = 10 };
+	struct feed feed = { "c\n", 2, 0, 2 };
+	struct line_reader *reader = line_reader_create(&set, feed_read, &feed);
+	const char *line;
+	size_t len;
+
+	test_begin("line_reader_feed");
+	test_assert(line_reader_feed(reader, "a\nb", 3));
+	test_assert(line_reader_next_line(reader, &line, &len) == LINE_READER_LINE);
+	test_assert_strcmp(line, "a");
+	test_assert(line_reader_next_line(reader, &line, &len) == LINE_READER_MORE);
+	test_assert(line_reader_fill(reader) == 2);
+	test_assert(line_reader_next_line(reader, &line, &len) == LINE_READER_LINE);
+	test_assert_strcmp(line, "bc");
+	/* more than the buffer can ever hold */
+	test_assert(!line_reader_feed(reader, "0123456789012345", 16));
+	line_reader_destroy(&reader);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_line_reader_lines, test_line_reader_limits, test_line_reader_nul_and_data,
-		test_line_reader_fd, NULL,
+		test_line_reader_fd, test_line_reader_feed, NULL,
 	};
 	return test_run(tests);
 }

@@ -52,23 +52,36 @@ def check_logged_in(server, tls):
 
 def test_imaps_s_client_seed_dialogue(login_server):
     out = s_client(["-connect", f"127.0.0.1:{login_server.ports['imaps']}"],
-                   f"a1 CAPABILITY\na2 LOGIN {USER} {PASSWORD}\n")
+                   f"a1 CAPABILITY\na2 LOGIN {USER} {PASSWORD}\na3 SELECT INBOX\na4 LOGOUT\n")
     lines = out.splitlines()
     assert lines[0].startswith("* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS "
                                "ID ENABLE IDLE AUTH=PLAIN AUTH=LOGIN] Roost ready."), out
     # implicit TLS: no STARTTLS any more
     assert "STARTTLS" not in out
     assert "a1 OK Pre-login capabilities listed" in out
-    assert "a2 OK Logged in" in out
-    assert "* BYE Roost has no IMAP service yet." in out
+    assert "a2 OK [CAPABILITY IMAP4rev1" in out and "] Logged in" in out
+    assert "a3 OK [READ-WRITE] Select completed" in out and "* BYE Logging out" in out
     check_logged_in(login_server, tls=True)
+
+
+def expect_imap_session(c, tag):
+    """After LOGIN: the post-login imap answers the tag with its
+    capabilities and serves the mailbox."""
+    line = c.readline()
+    assert line.startswith(f"{tag} OK [CAPABILITY IMAP4rev1 ") and line.endswith("] Logged in")
+    c.send("s1 SELECT INBOX")
+    while True:
+        line = c.readline()
+        if line.startswith("s1 "):
+            break
+    assert line.startswith("s1 OK [READ-WRITE]"), line
 
 
 def test_starttls_s_client(login_server):
     out = s_client(["-connect", f"127.0.0.1:{login_server.ports['imap']}", "-starttls", "imap"],
-                   f"a2 LOGIN {USER} {PASSWORD}\n")
-    assert "a2 OK Logged in" in out, out
-    assert "* BYE Roost has no IMAP service yet." in out
+                   f"a2 LOGIN {USER} {PASSWORD}\na3 SELECT INBOX\na4 LOGOUT\n")
+    assert "a2 OK [CAPABILITY IMAP4rev1" in out, out
+    assert "a3 OK [READ-WRITE] Select completed" in out and "* BYE Logging out" in out
     check_logged_in(login_server, tls=True)
 
 
@@ -76,7 +89,8 @@ def test_imaplib_over_tls(login_server):
     m = imaplib.IMAP4_SSL("127.0.0.1", login_server.ports["imaps"],
                           ssl_context=client_tls_context())
     typ, data = m.login(USER, PASSWORD)
-    assert typ == "OK" and data == [b"Logged in"]
+    assert typ == "OK" and data[0].startswith(b"[CAPABILITY IMAP4rev1 ")
+    assert data[0].endswith(b"] Logged in")
     m.shutdown()
     check_logged_in(login_server, tls=True)
 
@@ -101,8 +115,7 @@ def test_sasl_ir_and_literals(login_server):
     c.send("a2 LOGIN {%d}" % len(USER))
     assert c.readline() == "+ OK"
     c.sock.sendall(USER.encode() + b" {%d+}\r\n" % len(PASSWORD) + PASSWORD.encode() + b"\r\n")
-    assert c.readline() == "a2 OK Logged in"
-    assert c.readline() == "* BYE Roost has no IMAP service yet."
+    expect_imap_session(c, "a2")
     c.close()
 
 
@@ -146,7 +159,7 @@ def test_starttls_changes_capabilities_and_drops_pipelined_plaintext(login_serve
     c.send("a4 STARTTLS")
     assert c.readline() == "a4 BAD TLS is already active."
     c.send(f"a5 LOGIN {USER} {PASSWORD}")
-    assert c.readline() == "a5 OK Logged in"
+    expect_imap_session(c, "a5")
     c.close()
     assert not log_lines(login_server, r"a2")
 
@@ -157,8 +170,7 @@ def test_local_plaintext_login(login_server):
     greeting = c.readline()
     assert "LOGINDISABLED" not in greeting and "AUTH=PLAIN" in greeting
     c.send(f"a2 LOGIN {USER} {PASSWORD}")
-    assert c.readline() == "a2 OK Logged in"
-    assert c.readline() == "* BYE Roost has no IMAP service yet."
+    expect_imap_session(c, "a2")
     check_logged_in(login_server, tls=False)
     c.close()
 
@@ -168,7 +180,7 @@ def test_trusted_networks_make_plaintext_secure(login_server_factory):
     c = Client.connect(server.ports["imap"], source="127.0.0.2")
     assert "LOGINDISABLED" not in c.readline()
     c.send(f"a2 LOGIN {USER} {PASSWORD}")
-    assert c.readline() == "a2 OK Logged in"
+    expect_imap_session(c, "a2")
     c.close()
 
 
@@ -258,8 +270,7 @@ def test_privilege_separation_in_proc(login_server):
         assert sorted(os.listdir(f"/proc/{pid}/root")) == ["imap", "login", "pop3"]
     # the post-login process runs as the mail user while the client is there
     c.send(f"a2 LOGIN {USER} {PASSWORD}")
-    assert c.readline() == "a2 OK Logged in"
-    assert c.readline() == "* BYE Roost has no IMAP service yet."
+    expect_imap_session(c, "a2")
     imap_pids = wait_for(lambda: [p for p in processes_named(login_server, "imap")
                                   if proc_uid(p) == vmail().pw_uid],
                          what="imap process as vmail")
@@ -280,7 +291,7 @@ def test_roostadm_who_lists_sessions(login_server):
     c = Client.connect(login_server.ports["imap"])
     c.readline()
     c.send(f"a2 LOGIN {USER} {PASSWORD}")
-    assert c.readline() == "a2 OK Logged in"
+    expect_imap_session(c, "a2")
     pid = re.search(r"mpid=(\d+)", wait_log_re(login_server, r"Login: ")[-1]).group(1)
     rows = wait_for(lambda: roostadm_who(login_server)[1:], what="a session in who")
     assert re.match(r"^john@example\.com +1 imap +\(" + pid + r"\) +\(127\.0\.0\.1\)$",
@@ -288,3 +299,34 @@ def test_roostadm_who_lists_sessions(login_server):
     c.close()
     # the session ends with the post-login process's anvil connection
     wait_for(lambda: roostadm_who(login_server)[1:] == [], what="session gone from who")
+
+
+def test_imap_session_end_to_end_with_imaplib_and_curl(login_server):
+    """imaps login, hand-off, then a real IMAP session on the user's Maildir."""
+    msg = b"From: a@example.com\r\nSubject: e2e\r\n\r\nhello\r\n"
+    m = imaplib.IMAP4_SSL("127.0.0.1", login_server.ports["imaps"],
+                          ssl_context=client_tls_context())
+    m.login(USER, PASSWORD)
+    typ, data = m.append("INBOX", r"(\Flagged)", None, msg)
+    assert typ == "OK" and b"APPENDUID" in data[0]
+    typ, data = m.select("INBOX")
+    assert typ == "OK" and data == [b"1"]
+    typ, data = m.fetch("1", "(FLAGS BODY.PEEK[])")
+    assert typ == "OK" and data[0][1] == msg and b"\\Flagged" in data[0][0]
+    typ, data = m.search(None, "SUBJECT", "e2e")
+    assert data == [b"1"]
+    m.logout()
+    base = f"imaps://127.0.0.1:{login_server.ports['imaps']}"
+    got = subprocess.run(["curl", "-sk", f"{base}/INBOX;UID=1", "--user", f"{USER}:{PASSWORD}"],
+                         capture_output=True, timeout=30)
+    assert got.returncode == 0 and got.stdout == msg, got
+    listing = subprocess.run(["curl", "-sk", f"{base}/", "--user", f"{USER}:{PASSWORD}"],
+                             capture_output=True, text=True, timeout=30)
+    assert listing.returncode == 0 and "INBOX" in listing.stdout, listing
+    starttls = subprocess.run(["curl", "-sk", "--ssl-reqd",
+                               f"imap://127.0.0.1:{login_server.ports['imap']}/INBOX;UID=1",
+                               "--user", f"{USER}:{PASSWORD}"], capture_output=True, timeout=30)
+    assert starttls.returncode == 0 and starttls.stdout == msg, starttls
+    bad = subprocess.run(["curl", "-sk", f"{base}/", "--user", f"{USER}:wrong"],
+                         capture_output=True, timeout=30)
+    assert bad.returncode != 0

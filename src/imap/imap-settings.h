@@ -1,0 +1,24 @@
+#ifndef IMAP_SETTINGS_H
+#define IMAP_SETTINGS_H
+
+/* The post-login IMAP process's own settings (Dovecot 2.3 names and
+   defaults; the union table in src/config/all-settings.c lists them too). */
+
+#include "settings.h"
+
+struct imap_settings {
+	uint64_t imap_max_line_length;
+	const char *imap_capability;
+	unsigned int imap_idle_notify_interval;
+	const char *imap_logout_format;
+	bool imap_literal_minus;
+	const char *imap_id_send;
+	bool mail_debug;
+};
+
+extern const struct setting_table imap_setting_table;
+
+/* The defaults, for tests and tools without a configuration tree. */
+struct imap_settings *imap_settings_default(pool_t pool);
+
+#endif
