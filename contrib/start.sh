@@ -40,6 +40,21 @@ else
 	IMAP=10143; IMAPS=10993; POP3=10110; POP3S=10995; LMTP=10024
 fi
 
+# As root, the services run as roost (auth), roostnull (login) and vmail
+# (mail): they must be able to reach their files. A checkout under a private
+# directory (e.g. /root) is not reachable, so the data then lives in
+# /var/lib/roost-dev instead.
+DATA=$RUN
+BASE=$RUN/base
+if [ "$(id -u)" -eq 0 ]; then
+	BASE=/run/roost-dev
+	if ! runuser -u vmail -- test -x "$RUN"; then
+		DATA=/var/lib/roost-dev
+		mkdir -p "$DATA"
+		chmod 755 "$DATA"
+	fi
+fi
+
 if [ ! -f "$RUN/ssl/cert.pem" ]; then
 	mkdir -p "$RUN/ssl"
 	openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=localhost" \
@@ -47,21 +62,25 @@ if [ ! -f "$RUN/ssl/cert.pem" ]; then
 		-keyout "$RUN/ssl/key.pem" -out "$RUN/ssl/cert.pem" 2>/dev/null
 	chmod 600 "$RUN/ssl/key.pem"
 fi
-if [ ! -f "$RUN/users" ]; then
-	echo "demo@example.test:{PLAIN}demo-password::::::" > "$RUN/users"
-	chmod 640 "$RUN/users"
+if [ ! -f "$DATA/users" ]; then
+	echo "demo@example.test:{PLAIN}demo-password::::::" > "$DATA/users"
 fi
-mkdir -p "$RUN/mail"
+chmod 640 "$DATA/users"
+mkdir -p "$DATA/mail"
 MAIL_USER=$(id -un)
-[ "$(id -u)" -eq 0 ] && MAIL_USER=vmail && chown vmail:vmail "$RUN/mail"
+if [ "$(id -u)" -eq 0 ]; then
+	MAIL_USER=vmail
+	chown vmail:vmail "$DATA/mail"
+	chown root:roost "$DATA/users"
+fi
 
 cat > "$RUN/roost.conf" <<CONF
 # Written by contrib/start.sh: a self-contained development setup.
-base_dir = $RUN/base
+base_dir = $BASE
 log_path = /dev/stderr
 listen = 127.0.0.1
 protocols = imap pop3 lmtp
-mail_location = maildir:$RUN/mail/%d/%n
+mail_location = maildir:~/Maildir
 mail_uid = $MAIL_USER
 mail_gid = $MAIL_USER
 first_valid_uid = 0
@@ -73,11 +92,11 @@ auth_mechanisms = plain login
 
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u $RUN/users
+  args = scheme=PLAIN username_format=%u $DATA/users
 }
 userdb {
   driver = static
-  args = uid=$MAIL_USER gid=$MAIL_USER home=$RUN/mail/%d/%n
+  args = uid=$MAIL_USER gid=$MAIL_USER home=$DATA/mail/%d/%n
 }
 
 service imap-login {
@@ -103,13 +122,9 @@ service lmtp {
 }
 CONF
 
-LIBEXEC="$RUN/install/libexec/roost"
 echo "Roost is starting in the foreground (Ctrl-C stops it); its config is $RUN/roost.conf."
-if [ -x "$LIBEXEC/imap-login" ]; then
-	echo "Connect: openssl s_client -connect 127.0.0.1:$IMAPS -quiet   (user demo@example.test, password demo-password)"
-	echo "         openssl s_client -connect 127.0.0.1:$IMAP -starttls imap -quiet"
-else
-	echo "This build has no protocol services yet (IMAP, POP3 and LMTP arrive with the next"
-	echo "issues): the master starts, validates the config and reports each missing service."
-fi
+echo "User demo@example.test, password demo-password; mail in $DATA/mail."
+echo "  IMAP:  openssl s_client -connect 127.0.0.1:$IMAPS -quiet     (or -connect 127.0.0.1:$IMAP -starttls imap)"
+echo "  POP3:  openssl s_client -connect 127.0.0.1:$POP3S -quiet     (or -connect 127.0.0.1:$POP3 -starttls pop3)"
+echo "  LMTP:  swaks --server 127.0.0.1:$LMTP --protocol LMTP --to demo@example.test"
 exec "$RUN/install/sbin/roost" -F -c "$RUN/roost.conf"
