@@ -1,6 +1,7 @@
 /* roost.index + roost.index.log: see mail-index.h and doc/storage.md. */
 
 #include "lib.h"
+#include "write-full.h"
 #include "mail-index-private.h"
 
 #include <fcntl.h>
@@ -116,23 +117,6 @@ static int pread_full(int fd, void *buf, size_t size, off_t offset)
 		p += ret;
 		size -= (size_t)ret;
 		offset += ret;
-	}
-	return 0;
-}
-
-static int write_full(int fd, const void *data, size_t size)
-{
-	const unsigned char *p = data;
-
-	while (size > 0) {
-		ssize_t ret = write(fd, p, size);
-		if (ret < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += ret;
-		size -= (size_t)ret;
 	}
 	return 0;
 }

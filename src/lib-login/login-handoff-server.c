@@ -6,6 +6,7 @@
 #include "var-expand.h"
 #include "restrict-access.h"
 #include "auth-master-client.h"
+#include "anvil-client.h"
 #include "login-handoff-server.h"
 
 #include <poll.h>
@@ -360,4 +361,24 @@ int login_handoff_server_accept(int fd, const struct login_handoff_settings *set
 	}
 	login_handoff_server_reply(fd, true, false, NULL);
 	return 0;
+}
+
+void login_handoff_session_started(const struct login_handoff_settings *set,
+				   struct anvil_client *anvil, const char *service,
+				   const struct login_handoff_client *client,
+				   const struct login_handoff_user *user, pool_t pool)
+{
+	const char *ip;
+
+	log_set_prefix(login_handoff_log_prefix(set, service, user->username,
+						client->req.session_id, pool));
+	i_info("Logged in: uid=%u, gid=%u, home=%s", (unsigned int)user->uid,
+	       (unsigned int)user->gid, user->home);
+	if (anvil == NULL)
+		return;
+	ip = net_ip2addr(pool_temp, &client->remote_ip);
+	anvil_client_cmd(anvil, t_strdup_printf("CONNECT\t%ld\t%s\t%s\t%s", (long)getpid(),
+						service, anvil_client_field(pool_temp,
+									     user->username),
+						ip[0] == '\0' ? "-" : ip));
 }

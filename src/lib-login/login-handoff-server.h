@@ -89,6 +89,16 @@ int login_handoff_server_accept(int fd, const struct login_handoff_settings *set
 				struct login_handoff_client *client_r,
 				struct login_handoff_user *user_r);
 
+struct anvil_client;
+/* What every post-login process does once it is the user: switch the log
+   prefix to the user's (mail_log_prefix), log "Logged in: uid=..., gid=...,
+   home=...", and register the session at anvil (may be NULL) for
+   mail_max_userip_connections and roostadm who. */
+void login_handoff_session_started(const struct login_handoff_settings *set,
+				   struct anvil_client *anvil, const char *service,
+				   const struct login_handoff_client *client,
+				   const struct login_handoff_user *user, pool_t pool);
+
 /* The user's log prefix from mail_log_prefix (Dovecot's
    "%s(%u)<%{pid}><%{session}>: "), with the user name sanitized. */
 const char *login_handoff_log_prefix(const struct login_handoff_settings *set,

@@ -49,7 +49,6 @@ bool settings_net_parse(const char *text, struct settings_net *net_r);
 bool settings_net_match(const struct settings_net *net, const char *ip);
 /* Whether name matches a local_name filter: space-separated names, each
    exact or with '*'/'?' wildcards, case-insensitive. */
-bool settings_local_name_match(const char *pattern, const char *name);
 
 /* Sections equivalent to section (same chain of types and names from the
    root, so that `service imap-login` in two files counts as one), in tree

@@ -124,6 +124,11 @@ struct setting_table {
 	bool (*check)(void *set, pool_t pool, const char **error_r);
 };
 
+/* Whether name (e.g. a TLS SNI name) matches a local_name filter: the
+   pattern's space-separated words, case-insensitive, '*' matching any run
+   of characters and '?' one character. */
+bool settings_local_name_match(const char *pattern, const char *name);
+
 /* Filter sections allowed at the root: protocol NAME, local IP[/bits],
    remote IP[/bits], local_name NAME. They may hold SET_FLAG_FILTERABLE
    settings and nest in each other. */

@@ -92,3 +92,21 @@ struct mail_storage_settings *mail_storage_settings_default(pool_t pool)
 	p_array_init(&set->namespaces, pool, 1);
 	return set;
 }
+
+const struct mail_storage_settings *
+mail_storage_settings_apply_userdb(const struct mail_storage_settings *set,
+				   const char *const *userdb_fields, pool_t pool)
+{
+	struct mail_storage_settings *copy;
+	const char *value;
+
+	for (unsigned int i = 0; userdb_fields != NULL && userdb_fields[i] != NULL; i++) {
+		if (str_begins(userdb_fields[i], "mail=", &value)) {
+			copy = p_new(pool, struct mail_storage_settings, 1);
+			*copy = *set;
+			copy->mail_location = p_strdup(pool, value);
+			return copy;
+		}
+	}
+	return set;
+}

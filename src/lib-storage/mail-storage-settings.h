@@ -51,6 +51,13 @@ extern const struct setting_table mail_storage_setting_table;
 extern const struct setting_table mail_namespace_setting_table;
 extern const struct setting_table mail_mailbox_setting_table;
 
+/* The settings for one user: the userdb may give the user's own mail
+   location (a "mail=..." field), as in Dovecot. Returns set itself when
+   nothing changes, else a copy from pool. */
+const struct mail_storage_settings *
+mail_storage_settings_apply_userdb(const struct mail_storage_settings *set,
+				   const char *const *userdb_fields, pool_t pool);
+
 /* The defaults, for tools and tests that have no configuration tree. */
 struct mail_storage_settings *mail_storage_settings_default(pool_t pool);
 

@@ -40,45 +40,10 @@ const char *tls_error_pop(const char *fallback, const char **details_r)
 	return reason != NULL ? t_strdup(reason) : t_strdup_printf("error %lx", err);
 }
 
-static bool tls_wildcard_match(const char *pattern, size_t plen, const char *name)
-{
-	const char *pend = pattern + plen, *star = NULL, *star_name = NULL;
-
-	while (*name != '\0') {
-		if (pattern < pend && *pattern == '*') {
-			star = pattern++;
-			star_name = name;
-		} else if (pattern < pend &&
-			   tolower((unsigned char)*pattern) == tolower((unsigned char)*name)) {
-			pattern++;
-			name++;
-		} else if (star != NULL) {
-			pattern = star + 1;
-			name = ++star_name;
-		} else {
-			return false;
-		}
-	}
-	while (pattern < pend && *pattern == '*')
-		pattern++;
-	return pattern == pend;
-}
-
 bool tls_name_match(const char *pattern, const char *name)
 {
-	const char *p = pattern;
-
-	while (*p != '\0') {
-		const char *start;
-
-		while (*p == ' ')
-			p++;
-		for (start = p; *p != '\0' && *p != ' '; p++)
-			;
-		if (p > start && tls_wildcard_match(start, (size_t)(p - start), name))
-			return true;
-	}
-	return false;
+	/* the same matching as the config's local_name filters */
+	return settings_local_name_match(pattern, name);
 }
 
 /* ---- naming settings in errors ---- */

@@ -1,4 +1,5 @@
 #include "lib.h"
+#include "write-full.h"
 
 #include <stdio.h>
 #include <time.h>
@@ -15,21 +16,6 @@ static bool log_to_master;
 static void (*fatal_callback)(void);
 static log_handler_t *log_handler;
 static bool in_panic;
-
-static void write_full_ignore(int fd, const char *data, size_t size)
-{
-	while (size > 0) {
-		ssize_t ret = write(fd, data, size);
-
-		if (ret < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		data += ret;
-		size -= (size_t)ret;
-	}
-}
 
 static void stderr_handler(enum log_type type, const char *prefix, const char *text)
 {
@@ -51,7 +37,8 @@ static void stderr_handler(enum log_type type, const char *prefix, const char *t
 		len = sizeof(line) - 1;
 		line[len - 1] = '\n';
 	}
-	write_full_ignore(STDERR_FILENO, line, (size_t)len);
+	/* nowhere better to report a failure to log */
+	(void)write_full(STDERR_FILENO, line, (size_t)len);
 }
 
 void log_init_stderr(const char *prefix)

@@ -23,6 +23,7 @@
 
    Untrusted input: the message, the envelope options (from the MTA). */
 #include "lib.h"
+#include "write-full.h"
 #include "str.h"
 #include "strfuncs.h"
 #include "roost-config.h"
@@ -48,23 +49,6 @@ static void lda_free_argv(void)
 {
 	free(lda_config_argv);
 	free(lda_opt_argv);
-}
-
-static int write_full(int fd, const void *data, size_t size)
-{
-	const unsigned char *p = data;
-
-	while (size > 0) {
-		ssize_t ret = write(fd, p, size);
-		if (ret < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += ret;
-		size -= (size_t)ret;
-	}
-	return 0;
 }
 
 /* Copies the message from in_fd into an unlinked spool file, dropping a

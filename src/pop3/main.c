@@ -48,51 +48,25 @@ static void client_destroyed(void *context)
 	master_service_client_connection_destroyed(service);
 }
 
-/* The userdb may give the user's own mail location ("mail" field), as in
-   Dovecot. */
-static const struct mail_storage_settings *
-user_storage_settings(const struct login_handoff_user *user)
-{
-	struct mail_storage_settings *copy;
-
-	for (unsigned int i = 0; user->fields != NULL && user->fields[i] != NULL; i++) {
-		const char *value;
-
-		if (str_begins(user->fields[i], "mail=", &value)) {
-			copy = p_new(pool, struct mail_storage_settings, 1);
-			*copy = *storage_set;
-			copy->mail_location = p_strdup(pool, value);
-			return copy;
-		}
-	}
-	return storage_set;
-}
-
 static void client_connected(struct master_service_connection *conn)
 {
 	struct login_handoff_client client;
 	struct login_handoff_user user;
 	struct pop3_client_params params;
 	struct mail_user *mail_user;
-	const char *ip, *error;
+	const char *error;
 
 	if (login_handoff_server_accept(conn->fd, set, pool, &client, &user) < 0)
 		return;
 	/* the hand-off connection has done its job; the client is ours */
 	conn->accepted = true;
 	close(conn->fd);
-	log_set_prefix(login_handoff_log_prefix(set, POSTLOGIN_SERVICE, user.username,
-						client.req.session_id, pool));
-	i_info("Logged in: uid=%u, gid=%u, home=%s", (unsigned int)user.uid,
-	       (unsigned int)user.gid, user.home);
-	ip = net_ip2addr(pool_temp, &client.remote_ip);
-	if (anvil != NULL) {
-		anvil_client_cmd(anvil, t_strdup_printf(
-			"CONNECT\t%ld\t%s\t%s\t%s", (long)getpid(), POSTLOGIN_SERVICE,
-			anvil_client_field(pool_temp, user.username), ip[0] == '\0' ? "-" : ip));
-	}
-	if (mail_user_create(user_storage_settings(&user), user.username,
-			     user.home[0] == '\0' ? NULL : user.home, &mail_user, &error) < 0) {
+	login_handoff_session_started(set, anvil, POSTLOGIN_SERVICE, &client, &user, pool);
+	const struct mail_storage_settings *user_set =
+		mail_storage_settings_apply_userdb(storage_set, user.fields, pool);
+
+	if (mail_user_create(user_set, user.username, user.home[0] == '\0' ? NULL : user.home,
+			     &mail_user, &error) < 0) {
 		i_error("%s", error);
 		const char *reply = "-ERR [SYS/TEMP] Internal error occurred. "
 				    "Refer to server log for more information.\r\n";
