@@ -117,8 +117,11 @@ int main(int argc, char *argv[])
 	client = client_create(STDIN_FILENO, STDOUT_FILENO, user, imap_set);
 	client_set_destroy_callback(client, client_destroyed, &client);
 	sig_term = io_signal_add(SIGTERM, sig_shutdown, &client);
-	client_start(client, t_strdup_printf("* OK [CAPABILITY %s] Roost ready.",
-					     client_capability(client)));
+	/* the session is authenticated already: PREAUTH, as Dovecot's imap
+	   says when started by hand (mutt's tunnel, imaplib's IMAP4_stream) */
+	client_start(client, t_strdup_printf("* PREAUTH [CAPABILITY %s] Logged in as %s",
+					     client_capability(client),
+					     str_sanitize(pool_temp, user_name, 100)));
 	io_loop_run(ioloop);
 	io_signal_remove(&sig_term);
 	if (client != NULL)

@@ -6,6 +6,7 @@ size limits, the trace headers, the UIDs in the Maildir (read back with
 roost-test-storage as the mail user), the fsync order of a delivery under
 strace, and a throughput figure."""
 import email
+import imaplib
 import os
 import pathlib
 import pwd
@@ -537,6 +538,15 @@ smtpd_tls_security_level = none
                                b"Delivered-To: john+x@example.com\r\nReceived: from ")
         assert b"with LMTP id" in data and b"Subject: via postfix" in data
         assert b"through the chain" in data
+        # and read back through IMAP, as a mail client would see it
+        imap_bin = build_path("src", "imap", "roost-imap-stdio")
+        m = imaplib.IMAP4_stream(f"runuser -u vmail -- {imap_bin} -u john "
+                                 f"-o mail_location=maildir:{env.maildir('john')}")
+        assert m.select("INBOX")[0] == "OK"
+        typ, fetched = m.fetch("1", "(BODY.PEEK[])")
+        assert typ == "OK"
+        assert fetched[0][1].replace(b"\r\n", b"\n") == data.replace(b"\r\n", b"\n")
+        m.logout()
         wait_for(lambda: "status=sent (250 2.0.0 <john+x@example.com>" in
                  (top / "maillog").read_text(), timeout=10, what="postfix status=sent")
     finally:
