@@ -148,6 +148,25 @@ class Roost:
                      what=f"child {pid} to exit")
 
 
+# The users the built-in services run as when the master is root
+# (default_internal_user, default_login_user) and the usual mail user.
+SYSTEM_USERS = ("roost", "roostnull", "vmail")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def system_users():
+    """A fresh machine has none of them: create them once (tests run as root)."""
+    import pwd
+    if os.geteuid() != 0:
+        return
+    for name in SYSTEM_USERS:
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
+                            "/usr/sbin/nologin", name], check=True, timeout=60)
+
+
 @pytest.fixture
 def roost_factory(tmp_path):
     started = []
