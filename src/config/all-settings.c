@@ -28,6 +28,7 @@
 #define N_SIS "single-instance attachment storage"
 #define N_MBOX "mbox and dbox storage (Roost stores mail in Maildir)"
 #define N_PROXY "login and LMTP proxying"
+#define N_AUTH_CACHE "the authentication cache"
 #define N_SUBMISSION "the submission service"
 #define N_DOVEADM "the roostadm network server (doveadm protocol)"
 #define N_HIBERNATE "IMAP hibernation"
@@ -220,10 +221,10 @@ static const struct setting_def all_setting_defs[] = {
 	  .default_value = "no", .alias_of = "disable_plaintext_auth",
 	  .flags = SET_FLAG_ALIAS | SET_FLAG_ALIAS_INVERT_BOOL | F },
 	S(SET_STR, auth_anonymous_username, "anonymous", F),
-	S(SET_TIME, auth_cache_negative_ttl, "1 hour", F),
-	S(SET_SIZE, auth_cache_size, "0", F),
-	S(SET_TIME, auth_cache_ttl, "1 hour", F),
-	S(SET_BOOL, auth_cache_verify_password_with_worker, "no", F),
+	FUT(SET_TIME, auth_cache_negative_ttl, "1 hour", F, N_AUTH_CACHE),
+	FUT(SET_SIZE, auth_cache_size, "0", F, N_AUTH_CACHE),
+	FUT(SET_TIME, auth_cache_ttl, "1 hour", F, N_AUTH_CACHE),
+	FUT(SET_BOOL, auth_cache_verify_password_with_worker, "no", F, N_AUTH_CACHE),
 	S(SET_BOOL, auth_debug, "no", F),
 	S(SET_BOOL, auth_debug_passwords, "no", F),
 	S(SET_STR, auth_default_realm, "", F),
