@@ -29,6 +29,8 @@
 #define N_MBOX "mbox and dbox storage (Roost stores mail in Maildir)"
 #define N_PROXY "login and LMTP proxying"
 #define N_AUTH_CACHE "the authentication cache"
+#define N_LMTP_MORE "this LMTP option"
+#define N_PRIV_GROUP "privileged-group operations on the mail directories"
 #define N_SUBMISSION "the submission service"
 #define N_DOVEADM "the roostadm network server (doveadm protocol)"
 #define N_HIBERNATE "IMAP hibernation"
@@ -320,18 +322,18 @@ static const struct setting_def all_setting_defs[] = {
 	M(SET_STR, libexec_dir, ROOST_LIBEXECDIR, 0),
 	M(SET_LIST, listen, "*, ::", 0),
 	S(SET_BOOL, lmtp_add_received_header, "yes", F),
-	S(SET_STR_VARS, lmtp_address_translate, "", F),
-	S(SET_LIST, lmtp_client_workarounds, "", F),
+	FUT(SET_STR_VARS, lmtp_address_translate, "", F, N_LMTP_MORE),
+	FUT(SET_LIST, lmtp_client_workarounds, "", F, N_LMTP_MORE),
 	E(lmtp_hdr_delivery_address, "final", "final:none:original", F),
 	/* Roost: the largest message LMTP accepts (552 5.3.4); 0 = no limit, as Dovecot */
 	S(SET_SIZE, lmtp_max_mail_size, "0", F),
 	FUT(SET_BOOL, lmtp_proxy, "no", F, N_PROXY),
 	FUT(SET_STR, lmtp_proxy_rawlog_dir, "", F, N_PROXY),
-	S(SET_STR_VARS, lmtp_rawlog_dir, "", F),
+	FUT(SET_STR_VARS, lmtp_rawlog_dir, "", F, N_LMTP_MORE),
 	S(SET_BOOL, lmtp_rcpt_check_quota, "no", F),
 	S(SET_BOOL, lmtp_save_to_detail_mailbox, "no", F),
-	S(SET_UINT, lmtp_user_concurrency_limit, "0", F),
-	S(SET_BOOL, lmtp_verbose_replies, "no", F),
+	FUT(SET_UINT, lmtp_user_concurrency_limit, "0", F, N_LMTP_MORE),
+	FUT(SET_BOOL, lmtp_verbose_replies, "no", F, N_LMTP_MORE),
 	E(lock_method, "fcntl", "fcntl:flock:dotlock", F),
 	S(SET_STR, log_core_filter, "", F),
 	S(SET_STR, log_debug, "", F),
@@ -376,7 +378,7 @@ static const struct setting_def all_setting_defs[] = {
 	/* words that name no plugin Roost has get a warning (config-load.c) */
 	S(SET_LIST, mail_plugins, "", F),
 	S(SET_UINT, mail_prefetch_count, "0", F),
-	S(SET_STR, mail_privileged_group, "", F),
+	FUT(SET_STR, mail_privileged_group, "", F, N_PRIV_GROUP),
 	S(SET_BOOL, mail_save_crlf, "no", F),
 	S(SET_STR, mail_server_admin, "", F),
 	S(SET_STR, mail_server_comment, "", F),
