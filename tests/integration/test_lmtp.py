@@ -49,9 +49,14 @@ VMAIL = pwd.getpwnam("vmail") if any(p.pw_name == "vmail" for p in pwd.getpwall(
 def vmail_user():
     global VMAIL
     if VMAIL is None:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
-                        "/usr/sbin/nologin", "vmail"], check=True)
-        VMAIL = pwd.getpwnam("vmail")
+        # conftest's session fixture may have created it after this module
+        # was imported
+        try:
+            VMAIL = pwd.getpwnam("vmail")
+        except KeyError:
+            subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
+                            "/usr/sbin/nologin", "vmail"], check=True)
+            VMAIL = pwd.getpwnam("vmail")
     return VMAIL
 
 
