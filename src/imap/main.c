@@ -18,7 +18,6 @@
    of imap-client.c. */
 #include "lib.h"
 #include "master-service.h"
-#include "anvil-interface.h"
 #include "anvil-client.h"
 #include "login-handoff-server.h"
 
@@ -93,16 +92,11 @@ int main(int argc, char *argv[])
 	void *setp;
 
 	service = master_service_init(POSTLOGIN_SERVICE, MASTER_SERVICE_FLAG_NO_DROP, &argc, &argv);
-	if (master_service_get_config(service) == NULL)
-		i_fatal("no configuration (use -c FILE when running standalone)");
 	pool = pool_alloconly_create("imap", 4096);
+	login_handoff_service_init(service, POSTLOGIN_SERVICE, pool, &set, &anvil);
 	memset(&filter, 0, sizeof(filter));
 	filter.protocol = POSTLOGIN_SERVICE;
 	config = master_service_get_config(service);
-	if (settings_to_struct(config, config->root, &login_handoff_setting_table, &filter, pool,
-			       &setp, &error) < 0)
-		i_fatal("settings: %s", error);
-	set = setp;
 	if (settings_to_struct(config, config->root, &mail_storage_setting_table, &filter, pool,
 			       &setp, &error) < 0)
 		i_fatal("settings: %s", error);
@@ -111,12 +105,6 @@ int main(int argc, char *argv[])
 			       &error) < 0)
 		i_fatal("settings: %s", error);
 	imap_set = setp;
-	/* anvil's socket is root's: connect before becoming the user */
-	if (anvil_client_connect(t_strdup_printf("%s/%s", set->base_dir, ANVIL_SOCKET_NAME),
-				 &anvil, &error) < 0) {
-		i_warning("anvil: %s", error);
-		anvil = NULL;
-	}
 	master_service_init_finish(service);
 	master_service_run(service, client_connected);
 	anvil_client_deinit(&anvil);

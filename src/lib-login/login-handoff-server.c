@@ -7,6 +7,8 @@
 #include "restrict-access.h"
 #include "auth-master-client.h"
 #include "anvil-client.h"
+#include "anvil-interface.h"
+#include "master-service.h"
 #include "login-handoff-server.h"
 
 #include <poll.h>
@@ -381,4 +383,30 @@ void login_handoff_session_started(const struct login_handoff_settings *set,
 						service, anvil_client_field(pool_temp,
 									     user->username),
 						ip[0] == '\0' ? "-" : ip));
+}
+
+void login_handoff_service_init(struct master_service *service, const char *protocol,
+				pool_t pool, const struct login_handoff_settings **set_r,
+				struct anvil_client **anvil_r)
+{
+	const struct config_tree *config = master_service_get_config(service);
+	const struct login_handoff_settings *set;
+	struct settings_filter filter;
+	const char *error;
+	void *setp;
+
+	if (config == NULL)
+		i_fatal("no configuration (use -c FILE when running standalone)");
+	memset(&filter, 0, sizeof(filter));
+	filter.protocol = protocol;
+	if (settings_to_struct(config, config->root, &login_handoff_setting_table, &filter, pool,
+			       &setp, &error) < 0)
+		i_fatal("settings: %s", error);
+	set = setp;
+	if (anvil_client_connect(t_strdup_printf("%s/%s", set->base_dir, ANVIL_SOCKET_NAME),
+				 anvil_r, &error) < 0) {
+		i_warning("anvil: %s", error);
+		*anvil_r = NULL;
+	}
+	*set_r = set;
 }

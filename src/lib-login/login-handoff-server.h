@@ -90,6 +90,16 @@ int login_handoff_server_accept(int fd, const struct login_handoff_settings *set
 				struct login_handoff_user *user_r);
 
 struct anvil_client;
+struct master_service;
+/* The start of every post-login process, before it drops privileges: its
+   hand-off settings (filtered by protocol) and the anvil connection (whose
+   socket is root's; *anvil_r is NULL with a warning logged when anvil is
+   not there). Exits with i_fatal() on a configuration error: call it from
+   main(). */
+void login_handoff_service_init(struct master_service *service, const char *protocol,
+				pool_t pool, const struct login_handoff_settings **set_r,
+				struct anvil_client **anvil_r);
+
 /* What every post-login process does once it is the user: switch the log
    prefix to the user's (mail_log_prefix), log "Logged in: uid=..., gid=...,
    home=...", and register the session at anvil (may be NULL) for
