@@ -77,6 +77,9 @@ static void client_free(struct pop3_client *client)
 	void *context = client->context;
 
 	pop3_command_abort(client);
+	/* as Dovecot: UIDLs shown are kept even without QUIT, since the
+	   client may have downloaded the messages already */
+	pop3_client_save_uidls(client);
 	io_remove(&client->io_in);
 	io_remove(&client->io_flush);
 	timeout_remove(&client->to_idle);
@@ -292,33 +295,73 @@ static int client_lock_session(struct pop3_client *client, const char **error_r)
 	return 1;
 }
 
-/* Fixes the maildrop: the messages in INBOX now, with their sizes. */
+static bool has_keyword(const char *const *keywords, const char *name)
+{
+	for (; *keywords != NULL; keywords++) {
+		if (strcasecmp(*keywords, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+void pop3_client_save_uidls(struct pop3_client *client)
+{
+	ARRAY_TYPE(mail_pop3_uidl) uidls;
+
+	if (client->box == NULL || client->msgs == NULL)
+		return;
+	p_array_init(&uidls, pool_temp, 16);
+	for (uint32_t i = 0; i < client->count; i++) {
+		struct pop3_message *msg = &client->msgs[i];
+		struct mail_pop3_uidl item = { .uid = msg->uid, .uidl = msg->uidl };
+
+		/* an expunged message needs none */
+		if (msg->uidl_save && msg->uidl != NULL &&
+		    !(msg->deleted && client->delete_success))
+			array_push(&uidls, &item);
+		msg->uidl_save = false;
+	}
+	if (array_count(&uidls) > 0 &&
+	    mailbox_set_pop3_uidls(client->box, array_front(&uidls), array_count(&uidls)) < 0)
+		i_error("pop3_save_uidl: keeping the UIDLs failed: %s",
+			mailbox_get_last_error(client->box, NULL));
+}
+
+/* Fixes the maildrop: the messages in INBOX now, with their sizes; those
+   with pop3_deleted_flag were deleted by earlier sessions and are not
+   part of it (Dovecot's rule). */
 static int client_load_maildrop(struct pop3_client *client)
 {
+	const char *deleted_kw = client->set->pop3_deleted_flag;
 	struct mailbox_status status;
 	struct mail_info info;
+	uint32_t count;
 	pool_t info_pool;
 	int ret = 0;
 
 	if (mailbox_open(client->box) < 0 || mailbox_get_status(client->box, &status) < 0)
 		return -1;
 	client->uidvalidity = status.uidvalidity;
-	client->count = mailbox_count(client->box);
-	client->msgs = p_new(client->pool, struct pop3_message, client->count + 1);
+	count = mailbox_count(client->box);
+	client->msgs = p_new(client->pool, struct pop3_message, count + 1);
 	info_pool = pool_alloconly_create("pop3 maildrop", 1024);
-	for (uint32_t seq = 1; seq <= client->count; seq++) {
-		struct pop3_message *msg = &client->msgs[seq - 1];
+	for (uint32_t seq = 1; seq <= count; seq++) {
+		struct pop3_message *msg = &client->msgs[client->count];
 
+		pool_clear(info_pool);
 		if (mailbox_mail_get_info(client->box, seq, info_pool, &info) < 0) {
 			ret = -1;
 			break;
 		}
+		if (deleted_kw[0] != '\0' && has_keyword(info.keywords, deleted_kw))
+			continue;
 		msg->uid = info.uid;
 		msg->size = info.virtual_size;
 		msg->seen_at_start = (info.flags & MAIL_SEEN) != 0;
 		client->total_size += msg->size;
+		client->count++;
 		if (msg->seen_at_start && client->set->pop3_enable_last)
-			client->last_seen = seq;
+			client->last_seen = client->count;
 	}
 	pool_unref(&info_pool);
 	return ret;
@@ -329,8 +372,6 @@ static bool client_start(struct pop3_client *client)
 	const char *error;
 	int ret;
 
-	if (client->set->pop3_save_uidl)
-		i_warning("pop3_save_uidl = yes has no effect yet: UIDLs are computed each time");
 	if (strcmp(client->set->pop3_uidl_duplicates, "rename") == 0)
 		i_warning("pop3_uidl_duplicates = rename has no effect yet");
 	client->box = mailbox_alloc(client->user, "INBOX", 0);

@@ -106,6 +106,40 @@ static int read_header(int fd, string_t *dest)
 	return ret < 0 ? -1 : 0;
 }
 
+/* The UIDLs the storage keeps (pop3_save_uidl, migrations) win over the
+   format, as in Dovecot; read once per session, at the first UIDL. */
+static int load_kept_uidls(struct pop3_client *client)
+{
+	ARRAY_TYPE(mail_pop3_uidl) kept;
+	uint32_t i = 0;
+
+	if (client->kept_uidls_loaded)
+		return 0;
+	if (mailbox_get_pop3_uidls(client->box, pool_temp, &kept) < 0) {
+		i_error("UIDL: reading the kept UIDLs failed: %s",
+			mailbox_get_last_error(client->box, NULL));
+		return -1;
+	}
+	client->kept_uidls_loaded = true;
+	/* both ascending by UID */
+	array_foreach(&kept, k) {
+		while (i < client->count && client->msgs[i].uid < k->uid)
+			i++;
+		if (i == client->count)
+			break;
+		if (client->msgs[i].uid != k->uid)
+			continue;
+		if (!pop3_uidl_is_valid(k->uidl, strlen(k->uidl))) {
+			i_warning("UIDL: message uid=%u has an invalid kept UIDL: ignored",
+				  k->uid);
+			continue;
+		}
+		client->msgs[i].uidl = p_strdup(client->pool, k->uidl);
+		client->msgs[i].uidl_permanent = true;
+	}
+	return 0;
+}
+
 static int get_uidl(struct pop3_client *client, uint32_t msgnum, const char **uidl_r)
 {
 	struct pop3_message *msg = &client->msgs[msgnum];
@@ -118,10 +152,13 @@ static int get_uidl(struct pop3_client *client, uint32_t msgnum, const char **ui
 	const char *error;
 	int fd = -1;
 
+	if (load_kept_uidls(client) < 0)
+		return -1;
 	if (msg->uidl != NULL) {
 		*uidl_r = msg->uidl;
 		return 0;
 	}
+
 	if ((keys & (POP3_UIDL_KEY_MD5 | POP3_UIDL_KEY_FILENAME | POP3_UIDL_KEY_GUID)) != 0 ||
 	    client->set->pop3_reuse_xuidl) {
 		uint64_t size;
@@ -163,6 +200,7 @@ static int get_uidl(struct pop3_client *client, uint32_t msgnum, const char **ui
 					 client->pool, &xuidl)) {
 			i_close_fd(&fd);
 			msg->uidl = xuidl;
+			msg->uidl_save = client->set->pop3_save_uidl;
 			*uidl_r = xuidl;
 			return 0;
 		}
@@ -176,6 +214,8 @@ static int get_uidl(struct pop3_client *client, uint32_t msgnum, const char **ui
 		return -1;
 	}
 	msg->uidl = p_strdup(client->pool, str_c(str));
+	/* pop3_save_uidl: kept at the end of the session (pop3-client.c) */
+	msg->uidl_save = client->set->pop3_save_uidl;
 	*uidl_r = msg->uidl;
 	return 0;
 }
@@ -492,6 +532,7 @@ static int cmd_stat(struct pop3_client *client, const char *args ATTR_UNUSED)
    ones, all in one transaction that is durable before we answer. */
 static int update_mails(struct pop3_client *client)
 {
+	const char *const deleted_kw[] = { client->set->pop3_deleted_flag, NULL };
 	struct mailbox_transaction *t;
 	bool changes = false;
 
@@ -506,7 +547,10 @@ static int update_mails(struct pop3_client *client)
 		const struct pop3_message *msg = &client->msgs[i];
 		int ret = 0;
 
-		if (msg->deleted)
+		if (msg->deleted &&
+		    client->set->parsed_delete_type == POP3_DELETE_TYPE_FLAG)
+			ret = mailbox_update_flags(t, msg->uid, MODIFY_ADD, 0, deleted_kw);
+		else if (msg->deleted)
 			ret = mailbox_expunge(t, msg->uid);
 		else if (msg->mark_seen)
 			ret = mailbox_update_flags(t, msg->uid, MODIFY_ADD, MAIL_SEEN, NULL);
@@ -535,6 +579,7 @@ static int cmd_quit(struct pop3_client *client, const char *args ATTR_UNUSED)
 		return 0;
 	}
 	client->delete_success = true;
+	pop3_client_save_uidls(client);
 	pop3_client_send_line(client, client->deleted_count == 0 ? "+OK Logging out." :
 			      "+OK Logging out, messages deleted.");
 	pop3_client_disconnect_after_output(client, "Logged out");

@@ -9,6 +9,7 @@ import hashlib
 import os
 import pathlib
 import poplib
+import re
 import shutil
 import socket
 import subprocess
@@ -459,3 +460,121 @@ def test_uidl_identical_to_dovecot(workdir, uidl_format):
     dove2 = Doveadm(workdir / "d2", fresh)
     dove_out = dovecot_pop3(dove2, b"UIDL\r\nLIST\r\nQUIT\r\n", options)
     assert roost_out == dove_out
+
+
+# ---- pop3_save_uidl and pop3_deleted_flag ----
+
+def uidl_list(maildir, *options):
+    s = Session(maildir, *options)
+    uidls = s.pop.uidl()[1]
+    s.pop.quit()
+    assert s.wait() == 0
+    return uidls
+
+
+def test_save_uidl_keeps_uidls_across_format_changes(maildir):
+    three_messages(maildir)
+    uidlist = maildir / "dovecot-uidlist"
+    default = uidl_list(maildir)
+    other = uidl_list(maildir, "pop3_uidl_format=%v.%u")
+    # without pop3_save_uidl a new format means new UIDLs
+    assert other != default and all(a != b for a, b in zip(default, other))
+    assert not re.search(r"^\d+ (\S+ )*P\S* :", uidlist.read_text(), re.M)
+    # with it, each UIDL shown is kept: one by "UIDL 1" on a connection
+    # that is dropped (as Dovecot, the client may have it already)...
+    s = Session(maildir, "pop3_save_uidl=yes")
+    assert s.pop.uidl(1) == b"+OK " + default[0]
+    assert s.drop() == 0
+    assert re.search(r"^1 (.* )?P%s :" % re.escape(default[0].split()[1].decode()),
+                     uidlist.read_text(), re.M), uidlist.read_text()
+    # ... the others by a full UIDL and QUIT, in the format of that session
+    assert uidl_list(maildir, "pop3_save_uidl=yes", "pop3_uidl_format=%v.%u") == \
+        [default[0]] + other[1:]
+    # kept UIDLs win over any format, with or without the setting
+    assert uidl_list(maildir) == [default[0]] + other[1:]
+    assert uidl_list(maildir, "pop3_uidl_format=%f") == [default[0]] + other[1:]
+    # a new message gets the format of the day; a deleted one is not kept
+    deliver(maildir, "1003.M1P4.host", MSG2)
+    assert uidl_list(maildir)[3] == b"4 " + b"%08x%08x" % (4, int(re.match(
+        r"3 V(\d+)", uidlist.read_text()).group(1)))
+    s = Session(maildir, "pop3_save_uidl=yes")
+    s.pop.uidl()
+    s.pop.dele(4)
+    s.pop.quit()
+    assert s.wait() == 0
+    assert re.search(r"^4 :1003", uidlist.read_text(), re.M)
+    assert len(os.listdir(maildir / "new")) + len(os.listdir(maildir / "cur")) == 3
+
+
+def test_save_uidl_compatible_with_dovecot(workdir):
+    """Dovecot's kept UIDLs (its 'P' fields, including the bare 'P' for
+    the base file name that %f produces) are served by Roost whatever its
+    format, and the reverse."""
+    maildir = workdir / "Maildir"
+    dove = Doveadm(workdir, maildir)
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True, exist_ok=True)
+    deliver(maildir, "1700000000.M1P1.mx", MSG1)
+    deliver(maildir, "1700000001.M2P1.mx", MSG2)
+    dove.chown()
+    dove.run("save", "-m", "INBOX", stdin=b"From: c@example.com\nSubject: saved\n\nsaved\n")
+    commands = b"UIDL\r\nUIDL 2\r\nQUIT\r\n"
+    dove_out = dovecot_pop3(dove, commands, ["pop3_uidl_format=%f", "pop3_save_uidl=yes"])
+    assert re.search(rb"^1 (\S+ )*P :", (maildir / "dovecot-uidlist").read_bytes(), re.M)
+    copy = workdir / "RoostCopy"
+    shutil.copytree(maildir, copy, symlinks=True)
+    assert roost_pop3(copy, commands, ["pop3_uidl_format=%08Xu%08Xv"]) == dove_out
+    # the other way: Roost keeps %v.%u, Dovecot with its default shows them
+    fresh = workdir / "Fresh"
+    for sub in ("cur", "new", "tmp"):
+        (fresh / sub).mkdir(parents=True)
+    deliver(fresh, "1700000100.M1P1.mx", MSG2)
+    deliver(fresh, "1700000101.M2P1.mx", MSG1)
+    roost_out = roost_pop3(fresh, commands, ["pop3_uidl_format=%v.%u", "pop3_save_uidl=yes"])
+    assert re.search(rb"^2 (\S+ )*P\d+\.2 :", (fresh / "dovecot-uidlist").read_bytes(), re.M)
+    dove2 = Doveadm(workdir / "d2", fresh)
+    assert dovecot_pop3(dove2, commands) == roost_out
+    assert roost_pop3(fresh, commands) == roost_out
+
+
+def test_deleted_flag_instead_of_expunge(maildir):
+    three_messages(maildir)
+    flag = "pop3_deleted_flag=$POP3Deleted"
+    s = Session(maildir, flag)
+    uidls = s.pop.uidl()[1]
+    s.pop.dele(2)
+    s.pop.retr(3)
+    assert s.pop.quit() == b"+OK Logging out, messages deleted."
+    assert s.wait() == 0
+    assert "del=1/3" in s.log()
+    files = sorted(os.listdir(maildir / "cur") + os.listdir(maildir / "new"))
+    assert len(files) == 3  # nothing expunged
+    keywords = (maildir / "dovecot-keywords").read_text().split()
+    letter = chr(ord("a") + int(keywords[keywords.index("$POP3Deleted") - 1]))
+    flagged = [f for f in files if f.startswith("1001.")][0]
+    assert flagged.endswith(":2," + letter), flagged  # the keyword, not \Seen
+    assert [f for f in files if f.startswith("1002.")][0].endswith(":2,S")
+    # the flagged message is no longer part of the maildrop
+    s = Session(maildir, flag)
+    assert s.pop.stat() == (2, vsize(MSG1) + vsize(MSG3))
+    assert s.pop.uidl()[1] == [b"1 " + uidls[0].split()[1], b"2 " + uidls[2].split()[1]]
+    assert s.pop.retr(2)[1] == wire(MSG3)[:-2].split(b"\r\n")
+    s.pop.quit()
+    s.wait()
+    # pop3_delete_type = expunge: hidden ones stay hidden, DELE expunges
+    s = Session(maildir, flag, "pop3_delete_type=expunge")
+    assert s.pop.stat()[0] == 2
+    s.pop.dele(1)
+    s.pop.quit()
+    assert s.wait() == 0
+    files = sorted(os.listdir(maildir / "cur") + os.listdir(maildir / "new"))
+    assert len(files) == 2 and not [f for f in files if f.startswith("1000.")]
+    # without the setting the flagged message is served again
+    s = Session(maildir)
+    assert s.pop.stat()[0] == 2
+    s.pop.quit()
+    s.wait()
+    # flag without a keyword to set is a configuration error
+    s = Session(maildir, "pop3_delete_type=flag", connect=False)
+    assert s.wait() != 0
+    assert "pop3_delete_type=flag, but pop3_deleted_flag not set" in s.log()
