@@ -339,7 +339,9 @@ static int client_load_maildrop(struct pop3_client *client)
 	pool_t info_pool;
 	int ret = 0;
 
-	if (mailbox_open(client->box) < 0 || mailbox_get_status(client->box, &status) < 0)
+	/* synced after the session lock was taken (the open may be older) */
+	if (mailbox_open(client->box) < 0 || mailbox_sync(client->box, NULL, NULL) < 0 ||
+	    mailbox_get_status(client->box, &status) < 0)
 		return -1;
 	client->uidvalidity = status.uidvalidity;
 	count = mailbox_count(client->box);
@@ -375,7 +377,9 @@ static bool client_start(struct pop3_client *client)
 	if (strcmp(client->set->pop3_uidl_duplicates, "rename") == 0)
 		i_warning("pop3_uidl_duplicates = rename has no effect yet");
 	client->box = mailbox_alloc(client->user, "INBOX", 0);
-	if (client->set->pop3_lock_session) {
+	/* the lock file is in INBOX's control directory: a new user's INBOX
+	   is created first (an open failure is reported by the load below) */
+	if (client->set->pop3_lock_session && mailbox_open(client->box) == 0) {
 		ret = client_lock_session(client, &error);
 		if (ret <= 0) {
 			if (ret < 0) {
