@@ -239,7 +239,7 @@ def deliver(server, name, data):
     os.chown(path, vmail.pw_uid, vmail.pw_gid)
 
 
-def pop_login(server, transport):
+def pop_login(server, transport, method="user"):
     if transport == "pop3s":
         p = poplib.POP3_SSL("127.0.0.1", server.ports["pop3s"], context=client_tls_context())
     else:
@@ -247,20 +247,29 @@ def pop_login(server, transport):
         assert "STLS" in p.capa()
         assert p.stls(context=client_tls_context()) == b"+OK Begin TLS negotiation now."
         assert "STLS" not in p.capa()
-    assert p.user(USER) == b"+OK"
-    assert p.pass_(PASSWORD) == b"+OK Logged in."
+    if method == "user":
+        assert p.user(USER) == b"+OK"
+        assert p.pass_(PASSWORD) == b"+OK Logged in."
+    elif method == "auth":
+        # RFC 6856 UTF8 first, then RFC 5034 AUTH with an initial response
+        assert p._shortcmd("UTF8") == b"+OK UTF8 enabled"
+        resp = base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode()
+        assert p._shortcmd(f"AUTH PLAIN {resp}") == b"+OK Logged in."
+    else:
+        assert p.apop(USER, PASSWORD) == b"+OK Logged in."
     return p
 
 
 @pytest.mark.parametrize("transport", ["pop3s", "stls"])
-def test_every_command_through_login(login_server, transport):
-    pop_login(login_server, transport).quit()  # creates the Maildir
+def test_every_command_through_login(login_server_factory, transport):
+    server = login_server_factory("auth_mechanisms = plain login apop\n")
+    pop_login(server, transport, "auth").quit()  # creates the Maildir
     msgs = [MSG_DOTS, MSG_CRLF, MSG_8BIT]
     for i, data in enumerate(msgs):
-        deliver(login_server, f"17000000{i:02d}.M{i}P1.test", data)
+        deliver(server, f"17000000{i:02d}.M{i}P1.test", data)
     sizes = [len(wire(m)) for m in msgs]
 
-    p = pop_login(login_server, transport)
+    p = pop_login(server, transport)
     caps = p.capa()
     for cap in ("TOP", "UIDL", "RESP-CODES", "PIPELINING", "UTF8"):
         assert cap in caps, caps
@@ -296,15 +305,17 @@ def test_every_command_through_login(login_server, transport):
     p.dele(1)
     p.close()  # dropped without QUIT: nothing is deleted
 
-    p = pop_login(login_server, transport)
+    p = pop_login(server, transport, "apop")
     assert p.stat()[0] == 3 and p.uidl()[1] == uidls
     p.dele(1)
     assert p.quit() == b"+OK Logging out, messages deleted."
-    p = pop_login(login_server, transport)
+    p = pop_login(server, transport)
     assert p.stat() == (2, sizes[1] + sizes[2])
     assert [u.split()[1] for u in p.uidl()[1]] == [u.split()[1] for u in uidls[1:]]
     p.quit()
-    check_logged_in(login_server, tls=True)
+    check_logged_in(server, tls=True)
+    wait_log_re(server, r"pop3-login: Info: Login: user=<john@example\.com>, "
+                              r"method=APOP, rip=127\.0\.0\.1, lip=127\.0\.0\.1, mpid=\d+, TLS, ")
 
 
 def test_lock_session_in_use_through_login(login_server_factory):
