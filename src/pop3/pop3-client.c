@@ -374,8 +374,6 @@ static bool client_start(struct pop3_client *client)
 	const char *error;
 	int ret;
 
-	if (strcmp(client->set->pop3_uidl_duplicates, "rename") == 0)
-		i_warning("pop3_uidl_duplicates = rename has no effect yet");
 	client->box = mailbox_alloc(client->user, "INBOX", 0);
 	/* the lock file is in INBOX's control directory: a new user's INBOX
 	   is created first (an open failure is reported by the load below) */

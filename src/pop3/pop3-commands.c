@@ -140,7 +140,8 @@ static int load_kept_uidls(struct pop3_client *client)
 	return 0;
 }
 
-static int get_uidl(struct pop3_client *client, uint32_t msgnum, const char **uidl_r)
+/* Sets msgs[msgnum].uidl: kept by the storage, X-UIDL or the format. */
+static int compute_uidl(struct pop3_client *client, uint32_t msgnum, const char **uidl_r)
 {
 	struct pop3_message *msg = &client->msgs[msgnum];
 	enum pop3_uidl_keys keys = pop3_uidl_format_needs(client->set->pop3_uidl_format);
@@ -218,6 +219,74 @@ static int get_uidl(struct pop3_client *client, uint32_t msgnum, const char **ui
 	msg->uidl_save = client->set->pop3_save_uidl;
 	*uidl_r = msg->uidl;
 	return 0;
+}
+
+/* pop3_uidl_duplicates = rename, as Dovecot: in message order, a UIDL
+   seen before gets "-N" appended (N = how many times its base was seen),
+   again until the result is new. A small open-addressing table of the
+   UIDLs given out, with their counters. */
+struct uidl_seen {
+	const char *uidl;
+	unsigned int count;
+};
+
+static struct uidl_seen *uidl_seen_find(struct uidl_seen *table, size_t mask, const char *uidl)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = uidl; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		if (table[i].uidl == NULL || strcmp(table[i].uidl, uidl) == 0)
+			return &table[i];
+	}
+}
+
+static void rename_duplicate_uidls(struct pop3_client *client)
+{
+	size_t size = 16, mask;
+	struct uidl_seen *table, *slot;
+	string_t *str = str_new(pool_temp, 128);
+
+	while (size < (size_t)client->count * 2)
+		size *= 2;
+	mask = size - 1;
+	table = p_new(pool_temp, struct uidl_seen, size);
+	for (uint32_t i = 0; i < client->count; i++) {
+		struct pop3_message *msg = &client->msgs[i];
+		bool renamed = false;
+
+		str_truncate(str, 0);
+		str_append(str, msg->uidl);
+		while ((slot = uidl_seen_find(table, mask, str_c(str)))->uidl != NULL) {
+			str_printfa(str, "-%u", ++slot->count);
+			renamed = true;
+		}
+		if (renamed) {
+			msg->uidl = p_strdup(client->pool, str_c(str));
+			/* kept as renamed, unless the storage keeps one already */
+			msg->uidl_save = client->set->pop3_save_uidl && !msg->uidl_permanent;
+		}
+		slot->uidl = msg->uidl;
+		slot->count = 1;
+	}
+}
+
+static int get_uidl(struct pop3_client *client, uint32_t msgnum, const char **uidl_r)
+{
+	const char *uidl;
+
+	if (!client->uidls_renamed &&
+	    strcmp(client->set->pop3_uidl_duplicates, "rename") == 0) {
+		/* a duplicate is known only once every UIDL is */
+		for (uint32_t i = 0; i < client->count; i++) {
+			if (compute_uidl(client, i, &uidl) < 0)
+				return -1;
+		}
+		rename_duplicate_uidls(client);
+		client->uidls_renamed = true;
+	}
+	return compute_uidl(client, msgnum, uidl_r);
 }
 
 /* ---- LIST and UIDL ---- */

@@ -74,6 +74,8 @@ struct pop3_client {
 	bool delete_success;
 	/* the storage's kept UIDLs were read into msgs[] */
 	bool kept_uidls_loaded;
+	/* pop3_uidl_duplicates = rename was applied to every msgs[].uidl */
+	bool uidls_renamed;
 
 	uint32_t top_count, retr_count;
 	uint64_t top_bytes, retr_bytes;

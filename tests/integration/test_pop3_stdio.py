@@ -578,3 +578,26 @@ def test_deleted_flag_instead_of_expunge(maildir):
     s = Session(maildir, "pop3_delete_type=flag", connect=False)
     assert s.wait() != 0
     assert "pop3_delete_type=flag, but pop3_deleted_flag not set" in s.log()
+
+
+def test_uidl_duplicates_rename_as_dovecot(workdir):
+    """pop3_uidl_duplicates = rename: the same UIDLs as Dovecot's, for
+    X-UIDL duplicates including one that collides with a renamed UIDL."""
+    maildir = workdir / "Maildir"
+    dove = Doveadm(workdir, maildir)
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True, exist_ok=True)
+    for i, xuidl in enumerate(["dup", "dup", "dup-2", "other", "dup", "dup-2"]):
+        deliver(maildir, f"17000000{i:02d}.M{i}P1.mx",
+                f"Subject: {i}\nX-UIDL: {xuidl}\n\nbody {i}\n".encode())
+    dove.chown()
+    commands = b"UIDL 2\r\nUIDL\r\nQUIT\r\n"
+    options = ["pop3_reuse_xuidl=yes", "pop3_uidl_duplicates=rename"]
+    dove_out = dovecot_pop3(dove, commands, options)
+    assert b"2 dup-2\r\n" in dove_out and b"3 dup-2-2\r\n" in dove_out, dove_out
+    copy = workdir / "RoostCopy"
+    shutil.copytree(maildir, copy, symlinks=True)
+    assert roost_pop3(copy, commands, options) == dove_out
+    # allow (the default) leaves them alone
+    out = roost_pop3(copy, b"UIDL\r\nQUIT\r\n", ["pop3_reuse_xuidl=yes"])
+    assert out.count(b" dup\r\n") == 3 and out.count(b" dup-2\r\n") == 2, out
