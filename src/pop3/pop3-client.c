@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <zlib.h>
 
 #define POP3_LOCK_FNAME "dovecot-pop3-session.lock"
 #define POP3_MAX_BAD_COMMANDS 20
@@ -38,6 +39,35 @@ void pop3_client_send_storage_error(struct pop3_client *client)
 		pop3_client_send_line(client, t_strdup_printf("-ERR %s", text));
 }
 
+static uint32_t uidl_crc(const struct pop3_message *msg)
+{
+	return (uint32_t)crc32(0L, (const Bytef *)msg->uidl, (uInt)strlen(msg->uidl));
+}
+
+/* Dovecot's %{uidl_change}: the number of messages and the XOR of the
+   CRC32s of their UIDLs, as the client probably had them before the
+   session (those before the first one retrieved; all when none was) and
+   as they are left after it (all but the deleted ones). "" when no UIDL
+   command was given. */
+static const char *client_uidl_change(struct pop3_client *client)
+{
+	uint32_t old_count, new_count, old_hash = 0, new_hash = 0;
+
+	if (!client->uidls_all_computed)
+		return "";
+	old_count = client->lowest_retr > 0 ? client->lowest_retr - 1 : client->count;
+	for (uint32_t i = 0; i < old_count; i++)
+		old_hash ^= uidl_crc(&client->msgs[i]);
+	for (uint32_t i = 0; i < client->count; i++) {
+		if (!client->msgs[i].deleted)
+			new_hash ^= uidl_crc(&client->msgs[i]);
+	}
+	new_count = client->count - client->deleted_count;
+	if (old_hash == new_hash && old_count == new_count)
+		return t_strdup_printf("%u/%08x", old_count, old_hash);
+	return t_strdup_printf("%u/%08x -> %u/%08x", old_count, old_hash, new_count, new_hash);
+}
+
 static const char *client_stats(struct pop3_client *client)
 {
 	const char *dcount = client->delete_success ?
@@ -58,7 +88,7 @@ static const char *client_stats(struct pop3_client *client)
 		{ 'i', t_strdup_printf("%llu", (unsigned long long)client->input_bytes), "input" },
 		{ 'o', t_strdup_printf("%llu", (unsigned long long)
 				       ostream_get_bytes_written(client->output)), "output" },
-		{ 'u', "", "uidl_change" },
+		{ 'u', client_uidl_change(client), "uidl_change" },
 		{ '\0', client->session_id, "session" },
 		{ '\0', dbytes, "deleted_bytes" },
 		{ '\0', NULL, NULL },

@@ -7,6 +7,7 @@
 #include "hex.h"
 #include "md5.h"
 #include "ostream.h"
+#include "var-expand.h"
 #include "mail-storage.h"
 #include "pop3-parse.h"
 #include "pop3-uidl.h"
@@ -272,20 +273,31 @@ static void rename_duplicate_uidls(struct pop3_client *client)
 	}
 }
 
-static int get_uidl(struct pop3_client *client, uint32_t msgnum, const char **uidl_r)
+/* At the first UIDL command, as Dovecot: every message's UIDL (deleted
+   ones too) when duplicates are renamed (a duplicate is known only once
+   every UIDL is) or the logout line shows %{uidl_change}. */
+static int prepare_uidls(struct pop3_client *client)
 {
+	bool rename = strcmp(client->set->pop3_uidl_duplicates, "rename") == 0;
 	const char *uidl;
 
-	if (!client->uidls_renamed &&
-	    strcmp(client->set->pop3_uidl_duplicates, "rename") == 0) {
-		/* a duplicate is known only once every UIDL is */
-		for (uint32_t i = 0; i < client->count; i++) {
-			if (compute_uidl(client, i, &uidl) < 0)
-				return -1;
-		}
-		rename_duplicate_uidls(client);
-		client->uidls_renamed = true;
+	if (client->uidls_all_computed ||
+	    (!rename && !var_has_key(client->set->pop3_logout_format, 'u', "uidl_change")))
+		return 0;
+	for (uint32_t i = 0; i < client->count; i++) {
+		if (compute_uidl(client, i, &uidl) < 0)
+			return -1;
 	}
+	if (rename)
+		rename_duplicate_uidls(client);
+	client->uidls_all_computed = true;
+	return 0;
+}
+
+static int get_uidl(struct pop3_client *client, uint32_t msgnum, const char **uidl_r)
+{
+	if (prepare_uidls(client) < 0)
+		return -1;
 	return compute_uidl(client, msgnum, uidl_r);
 }
 
@@ -356,12 +368,16 @@ static int cmd_uidl(struct pop3_client *client, const char *args)
 	const char *uidl;
 	uint32_t msgnum;
 
+	if (*args != '\0' && get_msg(client, args, false, &msgnum, NULL) < 0)
+		return -1;
+	if (prepare_uidls(client) < 0) {
+		pop3_client_send_line(client, "-ERR [SYS/TEMP] Internal error occurred.");
+		return -1;
+	}
 	if (*args == '\0') {
 		pop3_client_send_line(client, "+OK");
 		return start_list(client, true);
 	}
-	if (get_msg(client, args, false, &msgnum, NULL) < 0)
-		return -1;
 	if (get_uidl(client, msgnum, &uidl) < 0) {
 		pop3_client_send_line(client, "-ERR [SYS/TEMP] Internal error occurred.");
 		return -1;
@@ -509,6 +525,8 @@ static int cmd_retr(struct pop3_client *client, const char *args)
 		return -1;
 	if (client->last_seen < msgnum + 1)
 		client->last_seen = msgnum + 1;
+	if (client->lowest_retr == 0 || client->lowest_retr > msgnum + 1)
+		client->lowest_retr = msgnum + 1;
 	if (!client->set->pop3_no_flag_updates && !client->msgs[msgnum].seen_at_start)
 		client->msgs[msgnum].mark_seen = true;
 	client->retr_count++;

@@ -74,8 +74,11 @@ struct pop3_client {
 	bool delete_success;
 	/* the storage's kept UIDLs were read into msgs[] */
 	bool kept_uidls_loaded;
-	/* pop3_uidl_duplicates = rename was applied to every msgs[].uidl */
-	bool uidls_renamed;
+	/* every msgs[].uidl was computed at the first UIDL command (for
+	   pop3_uidl_duplicates = rename and %{uidl_change}, as Dovecot) */
+	bool uidls_all_computed;
+	/* the lowest message number retrieved (1-based), 0 = none */
+	uint32_t lowest_retr;
 
 	uint32_t top_count, retr_count;
 	uint64_t top_bytes, retr_bytes;

@@ -404,8 +404,9 @@ def workdir():
     shutil.rmtree(path)
 
 
-def dovecot_pop3(dove, commands, options=()):
-    """Runs Dovecot's pop3 binary in stdio mode as nobody; returns its output."""
+def dovecot_pop3(dove, commands, options=(), with_log=False):
+    """Runs Dovecot's pop3 binary in stdio mode as nobody; returns its output
+    (and its log when with_log)."""
     cmd = ["runuser", "-u", "nobody", "--", "env", "-i", "USER=nobody",
            f"HOME={dove.workdir}", "/usr/lib/dovecot/pop3", "-c", dove.conf]
     for opt in options:
@@ -414,7 +415,7 @@ def dovecot_pop3(dove, commands, options=()):
                          cwd=dove.workdir)
     err = res.stderr.decode(errors="replace")
     assert res.returncode == 0 and "rror" not in err, err
-    return res.stdout
+    return (res.stdout, err) if with_log else res.stdout
 
 
 def roost_pop3(maildir, commands, options=()):
@@ -601,3 +602,40 @@ def test_uidl_duplicates_rename_as_dovecot(workdir):
     # allow (the default) leaves them alone
     out = roost_pop3(copy, b"UIDL\r\nQUIT\r\n", ["pop3_reuse_xuidl=yes"])
     assert out.count(b" dup\r\n") == 3 and out.count(b" dup-2\r\n") == 2, out
+
+
+def test_logout_uidl_change_as_dovecot(workdir):
+    """%{uidl_change} in pop3_logout_format: the same text as Dovecot's,
+    each session on its own copy of one Maildir."""
+    pristine = workdir / "Pristine"
+    for sub in ("cur", "new", "tmp"):
+        (pristine / sub).mkdir(parents=True)
+    for i in range(4):
+        deliver(pristine, f"17000000{i:02d}.M{i}P1.mx", f"Subject: {i}\n\nbody {i}\n".encode())
+    option = "pop3_logout_format=change=<%{uidl_change}> del=%d"
+    sessions = [
+        b"STAT\r\nQUIT\r\n",  # no UIDL: empty
+        b"UIDL\r\nRETR 2\r\nRETR 3\r\nDELE 2\r\nDELE 4\r\nQUIT\r\n",
+        b"UIDL 3\r\nDELE 1\r\nQUIT\r\n",  # a single UIDL counts too
+        b"DELE 1\r\nUIDL\r\nRETR 3\r\nRSET\r\nQUIT\r\n",  # deleted ones too
+    ]
+    changes = []
+    for n, commands in enumerate(sessions):
+        dove_dir = workdir / f"d{n}"
+        shutil.copytree(pristine, dove_dir / "Maildir")
+        dove = Doveadm(dove_dir, dove_dir / "Maildir")
+        dove_log = dovecot_pop3(dove, commands, [option], with_log=True)[1]
+        dove_line = re.search(r"Disconnected: Logged out (.*)", dove_log)
+        copy = workdir / f"r{n}"
+        shutil.copytree(pristine, copy)
+        res = subprocess.run([stdio_path(), "-u", "testuser", "-o",
+                              f"mail_location=maildir:{copy}", "-o", option],
+                             input=commands, capture_output=True, timeout=60)
+        roost_line = re.search(r"Disconnected: Logged out (.*)", res.stderr.decode())
+        assert dove_line and roost_line, (dove_log, res.stderr)
+        assert roost_line.group(1) == dove_line.group(1), commands
+        changes.append(roost_line.group(1))
+    assert changes[0] == "change=<> del=0"
+    assert re.fullmatch(r"change=<1/[0-9a-f]{8} -> 2/[0-9a-f]{8}> del=2", changes[1])
+    assert re.fullmatch(r"change=<4/[0-9a-f]{8} -> 3/[0-9a-f]{8}> del=1", changes[2])
+    assert re.fullmatch(r"change=<2/[0-9a-f]{8} -> 4/[0-9a-f]{8}> del=0", changes[3])
