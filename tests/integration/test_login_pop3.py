@@ -202,7 +202,7 @@ def test_pop3_session_after_login_retrieves_and_deletes(login_server):
     assert got.returncode == 0 and got.stdout == body, got
     bad = subprocess.run(["curl", "-sk", url, "--user", f"{USER}:wrong"],
                          capture_output=True, timeout=30)
-    assert bad.returncode != 0
+    assert bad.returncode == 67 and bad.stdout == b"", bad  # CURLE_LOGIN_DENIED
     p = poplib.POP3_SSL("127.0.0.1", login_server.ports["pop3s"], context=client_tls_context())
     p.user(USER)
     p.pass_(PASSWORD)
