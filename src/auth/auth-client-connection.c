@@ -297,6 +297,7 @@ static bool cmd_auth(struct auth_client_connection *conn, const char *const *arg
 	request = auth_request_new(global_auth, mech);
 	request->id = cmd.id;
 	request->client_pid = conn->pid;
+	request->connect_uid = conn->connect_uid;
 	request->handler = &client_request_handler;
 	request->handler_context = conn;
 	request->last_activity = ioloop_time;

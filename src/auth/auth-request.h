@@ -72,6 +72,7 @@ struct auth_request {
 	const char *session_id, *local_name;
 	bool secured, valid_client_cert, no_penalty, debug;
 	pid_t client_pid;
+	unsigned int connect_uid; /* CUID of the client connection (APOP) */
 
 	/* the user as given (sanitised for logs: log_user) and as looked up */
 	const char *original_username;

@@ -10,6 +10,7 @@
 
 struct auth *global_auth;
 pid_t auth_pid;
+time_t auth_start_time;
 struct master_service *auth_master_service;
 
 static enum auth_db_rule rule_parse(const char *value)

@@ -55,6 +55,8 @@ struct auth {
 
 extern struct auth *global_auth;
 extern pid_t auth_pid;
+/* when this auth process started (APOP challenges must not be older) */
+extern time_t auth_start_time;
 struct master_service;
 extern struct master_service *auth_master_service;
 

@@ -30,6 +30,7 @@
 #include "auth-worker-client.h"
 
 #include <stdio.h>
+#include <time.h>
 
 
 
@@ -69,6 +70,7 @@ int main(int argc, char *argv[])
 	if (argc > 0 && strcmp(argv[0], "-w") == 0)
 		worker = true;
 	auth_pid = getpid();
+	auth_start_time = time(NULL);
 	if (worker) {
 		log_set_prefix("auth-worker: ");
 		master_service_init_finish(auth_master_service);

@@ -10,11 +10,12 @@ static const struct mech_module *const mech_modules[] = {
 	&mech_cram_md5,
 	&mech_scram_sha1,
 	&mech_scram_sha256,
+	&mech_apop,
 };
 
 /* Dovecot mechanisms Roost does not offer (a warning, not an error) */
 static const char *const mech_unimplemented[] = {
-	"ANONYMOUS", "APOP", "DIGEST-MD5", "EXTERNAL", "GSSAPI", "GSS-SPNEGO", "NTLM",
+	"ANONYMOUS", "DIGEST-MD5", "EXTERNAL", "GSSAPI", "GSS-SPNEGO", "NTLM",
 	"OAUTHBEARER", "OTP", "RPA", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256-PLUS", "SKEY",
 	"WINBIND", "XOAUTH2", NULL
 };
@@ -76,6 +77,8 @@ bool mech_scheme_can_serve(const struct mech_module *mech, const char *scheme)
 	case MECH_PASSDB_NEED_SCRAM_SHA256:
 		return strcmp(canonical, "PLAIN") == 0 ||
 		       strcmp(canonical, "SCRAM-SHA-256") == 0;
+	case MECH_PASSDB_NEED_PLAIN:
+		return strcmp(canonical, "PLAIN") == 0;
 	}
 	return false;
 }
@@ -91,6 +94,8 @@ const char *mech_need_description(const struct mech_module *mech)
 		return "the password in PLAIN or SCRAM-SHA-1 scheme";
 	case MECH_PASSDB_NEED_SCRAM_SHA256:
 		return "the password in PLAIN or SCRAM-SHA-256 scheme";
+	case MECH_PASSDB_NEED_PLAIN:
+		return "the password in PLAIN scheme";
 	}
 	return "a plaintext password";
 }

@@ -24,6 +24,7 @@ enum mech_passdb_need {
 	MECH_PASSDB_NEED_CRAM_MD5,  /* PLAIN or CRAM-MD5 */
 	MECH_PASSDB_NEED_SCRAM_SHA1, /* PLAIN or SCRAM-SHA-1 */
 	MECH_PASSDB_NEED_SCRAM_SHA256,
+	MECH_PASSDB_NEED_PLAIN,      /* PLAIN only: the plaintext itself (APOP) */
 };
 
 struct mech_module {
@@ -53,5 +54,6 @@ extern const struct mech_module mech_login;
 extern const struct mech_module mech_cram_md5;
 extern const struct mech_module mech_scram_sha1;
 extern const struct mech_module mech_scram_sha256;
+extern const struct mech_module mech_apop;
 
 #endif

@@ -1,6 +1,7 @@
 #include "lib.h"
 #include "base64.h"
 #include "hex.h"
+#include "md5.h"
 #include "password-crypto.h"
 #include "password-scheme-private.h"
 
@@ -423,6 +424,31 @@ int password_get_cram_md5_secret(const char *stored, const char *default_scheme,
 		password_cram_md5_secret(raw->data, raw->used, secret_r);
 	} else {
 		*error_r = password_scheme_error(parsed.scheme, "cannot provide CRAM-MD5 secrets");
+		ret = 0;
+	}
+	password_raw_free(&raw);
+	return ret;
+}
+
+int password_get_apop_digest(const char *stored, const char *default_scheme,
+			     const char *timestamp,
+			     unsigned char digest_r[PASSWORD_APOP_DIGEST_SIZE], const char **error_r)
+{
+	struct password_stored parsed;
+	struct md5_context ctx;
+	buffer_t *raw = NULL;
+	int ret = 1;
+
+	if (password_stored_get_raw(stored, default_scheme, &parsed, &raw, error_r) < 0) {
+		ret = -1;
+	} else if (parsed.scheme->verify == password_plain_verify) {
+		md5_init(&ctx);
+		md5_update(&ctx, timestamp, strlen(timestamp));
+		md5_update(&ctx, raw->data, raw->used);
+		md5_final(&ctx, digest_r);
+		explicit_bzero(&ctx, sizeof(ctx));
+	} else {
+		*error_r = password_scheme_error(parsed.scheme, "cannot provide the plaintext");
 		ret = 0;
 	}
 	password_raw_free(&raw);

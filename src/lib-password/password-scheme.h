@@ -122,6 +122,18 @@ void password_cram_md5_hmac(const unsigned char secret[PASSWORD_CRAM_MD5_SECRET_
 			    const void *data, size_t size,
 			    unsigned char digest_r[PASSWORD_CRAM_MD5_DIGEST_SIZE]);
 
+/* APOP (RFC 1939 section 7)
+   The digest is MD5(timestamp + password): only an entry that holds the
+   plaintext (PLAIN and its aliases, in any encoding) can serve it. */
+#define PASSWORD_APOP_DIGEST_SIZE 16
+
+/* Computes the APOP digest for timestamp (the "<...>" of the greeting)
+   from stored. Returns 1 with digest_r filled, 0 when the stored scheme
+   cannot provide the plaintext (*error_r says so), -1 on error. */
+int password_get_apop_digest(const char *stored, const char *default_scheme,
+			     const char *timestamp,
+			     unsigned char digest_r[PASSWORD_APOP_DIGEST_SIZE], const char **error_r);
+
 /* SCRAM (RFC 5802, RFC 7677) */
 
 struct password_scram_secrets {

@@ -190,6 +190,31 @@ int mailbox_transaction_commit(struct mailbox_transaction **t, pool_t pool,
 			       struct mail_transaction_commit_changes *changes);
 void mailbox_transaction_rollback(struct mailbox_transaction **t);
 
+/* ---- POP3 UIDLs kept with the messages ----
+   A per-message string that POP3 shows instead of what pop3_uidl_format
+   makes: Dovecot's 'P' field of the dovecot-uidlist record, written by
+   pop3_save_uidl or by a migration script, so a later change of the
+   format (or of server) keeps the UIDLs clients already know. A 'P' field
+   without a value means the message's base file name, as in Dovecot. */
+struct mail_pop3_uidl {
+	uint32_t uid;
+	const char *uidl;
+};
+ARRAY_DEFINE_TYPE(mail_pop3_uidl, struct mail_pop3_uidl);
+
+/* Appends the kept UIDLs of the mailbox's messages that have one to
+   *uidls_r (created from pool), ascending UID. The mailbox is open.
+   Returns 0, or -1 with the mailbox's error. */
+int mailbox_get_pop3_uidls(struct mailbox *box, pool_t pool,
+			   ARRAY_TYPE(mail_pop3_uidl) *uidls_r);
+/* Keeps the UIDLs (each 1..70 characters 0x21..0x7e) for their messages,
+   replacing earlier ones; messages that are gone are skipped. Durable
+   when it returns 0 (dovecot-uidlist is rewritten under its lock).
+   Returns -1 with the mailbox's error (MAIL_ERROR_PARAMS for an invalid
+   UIDL). */
+int mailbox_set_pop3_uidls(struct mailbox *box, const struct mail_pop3_uidl *uidls,
+			   unsigned int count);
+
 /* ---- change notification ---- */
 typedef void mailbox_notify_callback_t(struct mailbox *box, void *context);
 /* Calls callback (from the ioloop) when the mailbox may have changed;

@@ -756,8 +756,11 @@ static void login_client_auth_cb(struct auth_client_request *request,
 	}
 }
 
+/* private_ok: the protocol itself starts a private mechanism (APOP);
+   a client naming one in AUTH is told it does not exist, as in Dovecot. */
 static void login_client_auth_start(struct login_client *client, const char *mech_name,
-				    const void *ir, size_t ir_size, bool have_ir)
+				    const void *ir, size_t ir_size, bool have_ir,
+				    bool private_ok)
 {
 	const struct auth_mech_desc *mech;
 	struct auth_request_info info;
@@ -766,6 +769,8 @@ static void login_client_auth_start(struct login_client *client, const char *mec
 	if (client->auth_first_started == 0)
 		client->auth_first_started = ioloop_time;
 	mech = auth_client_find_mech(login_globals.auth, mech_name);
+	if (mech != NULL && (mech->flags & AUTH_CLIENT_MECH_PRIVATE) != 0 && !private_ok)
+		mech = NULL;
 	if (mech == NULL) {
 		client->auth_tried_unsupported_mech = true;
 		login_client_auth_failed(client, LOGIN_AUTH_RESULT_MECH_UNSUPPORTED,
@@ -822,7 +827,25 @@ void login_client_auth_begin(struct login_client *client, const char *mech,
 		}
 	}
 	login_client_auth_start(client, mech, buf == NULL ? NULL : buf->data,
-				buf == NULL ? 0 : buf->used, buf != NULL);
+				buf == NULL ? 0 : buf->used, buf != NULL, false);
+}
+
+void login_client_auth_begin_private(struct login_client *client, const char *mech,
+				     const void *data, size_t size)
+{
+	login_client_auth_start(client, mech, data, size, true, true);
+}
+
+bool login_client_auth_mech_connect_id(struct login_client *client ATTR_UNUSED,
+				       const char *mech, pid_t *server_pid_r,
+				       unsigned int *connect_uid_r)
+{
+	if (!auth_client_is_connected(login_globals.auth) ||
+	    auth_client_find_mech(login_globals.auth, mech) == NULL)
+		return false;
+	*server_pid_r = auth_client_get_server_pid(login_globals.auth);
+	*connect_uid_r = auth_client_get_connect_id(login_globals.auth);
+	return true;
 }
 
 void login_client_auth_plain(struct login_client *client, const char *user,
@@ -835,7 +858,7 @@ void login_client_auth_plain(struct login_client *client, const char *user,
 	buffer_append(buf, user, strlen(user));
 	buffer_append_c(buf, '\0');
 	buffer_append(buf, password, strlen(password));
-	login_client_auth_start(client, "PLAIN", buf->data, buf->used, true);
+	login_client_auth_start(client, "PLAIN", buf->data, buf->used, true, false);
 }
 
 void login_client_auth_respond(struct login_client *client, const char *line)

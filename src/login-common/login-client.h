@@ -116,6 +116,17 @@ void login_client_set_tag(struct login_client *client, const char *tag);
    callbacks; input is paused until then. */
 void login_client_auth_begin(struct login_client *client, const char *mech,
 			     const char *initial_resp_base64);
+/* Starts a private mechanism (one the auth service lists as "private",
+   e.g. pop3-login's APOP) with raw initial response data; otherwise as
+   login_client_auth_begin(). */
+void login_client_auth_begin_private(struct login_client *client, const char *mech,
+				     const void *data, size_t size);
+/* Whether the auth service offers mech now (private ones included); if
+   so, its pid (SPID) and the id of our connection to it (CUID), which an
+   APOP timestamp carries. They change when the auth connection is made
+   again. */
+bool login_client_auth_mech_connect_id(struct login_client *client, const char *mech,
+				       pid_t *server_pid_r, unsigned int *connect_uid_r);
 /* LOGIN / USER+PASS: PLAIN with user and password. On an insecure
    connection this fails with PLAINTEXT_DISABLED (IMAP first sends its
    [ALERT] itself: the password already crossed the wire). */

@@ -1,13 +1,26 @@
 /* pop3-login's protocol: pre-login POP3 commands on top of login-common. */
 #include "lib.h"
+#include "base64.h"
+#include "hex.h"
+#include "ioloop.h"
 #include "var-expand.h"
 #include "login-client.h"
 #include "pop3-login-cmd.h"
 #include "pop3-login-client.h"
 
+#include <sys/random.h>
+#include <unistd.h>
+
+#define APOP_DIGEST_HEX_LEN 32
+
 struct pop3_login_client {
 	struct login_client *common;
 	char *user; /* from USER, until PASS */
+	/* the RFC 1939 timestamp of the greeting when auth offers APOP, and
+	   the auth connection it was made for */
+	char *apop_challenge;
+	pid_t apop_server_pid;
+	unsigned int apop_connect_uid;
 };
 
 struct pop3_login_command {
@@ -37,6 +50,8 @@ static bool cmd_capa(struct pop3_login_client *client, const char *args ATTR_UNU
 	if (login_client_plaintext_allowed(client->common))
 		send_line(client, "USER");
 	send_line(client, t_strdup_printf("SASL %s", mechs));
+	send_line(client, "UTF8");
+	send_line(client, "IMPLEMENTATION Roost");
 	send_line(client, ".");
 	return true;
 }
@@ -88,6 +103,63 @@ static bool cmd_pass(struct pop3_login_client *client, const char *args)
 	return !login_client_is_destroyed(client->common);
 }
 
+/* APOP name digest (RFC 1939 section 7): the digest never reveals the
+   password, so it is allowed on insecure connections (as in Dovecot). */
+static bool cmd_apop(struct pop3_login_client *client, const char *args)
+{
+	const struct login_settings *set = login_client_get_settings(client->common);
+	const char *space = strchr(args, ' '), *user, *error;
+	unsigned int connect_uid;
+	pid_t server_pid;
+	buffer_t *data;
+
+	if (client->apop_challenge == NULL) {
+		if (set->auth_verbose)
+			i_info("APOP failed: APOP not enabled");
+		send_line(client, "-ERR APOP not enabled.");
+		return true;
+	}
+	if (space == NULL || space == args || strlen(space + 1) != APOP_DIGEST_HEX_LEN) {
+		if (set->auth_verbose)
+			i_info("APOP failed: Invalid parameters");
+		send_line(client, "-ERR Invalid parameters.");
+		return true;
+	}
+	user = t_strndup(args, (size_t)(space - args));
+	data = buffer_create_dynamic(pool_temp, 128);
+	buffer_append(data, client->apop_challenge, strlen(client->apop_challenge) + 1);
+	buffer_append(data, user, strlen(user) + 1);
+	if (hex_decode(space + 1, APOP_DIGEST_HEX_LEN, data, &error) < 0) {
+		if (set->auth_verbose)
+			i_info("APOP failed: Invalid characters in MD5 response");
+		send_line(client, "-ERR Invalid characters in MD5 response.");
+		return true;
+	}
+	if (!login_client_auth_mech_connect_id(client->common, "APOP", &server_pid,
+					       &connect_uid) ||
+	    server_pid != client->apop_server_pid || connect_uid != client->apop_connect_uid) {
+		/* the timestamp was made for an auth connection that is gone:
+		   auth would refuse it, and this connection cannot get another */
+		login_client_destroy(client->common, "Reconnected to auth server, can't do APOP");
+		return false;
+	}
+	login_client_set_user(client->common, user);
+	login_client_auth_begin_private(client->common, "APOP", data->data, data->used);
+	return !login_client_is_destroyed(client->common);
+}
+
+/* RFC 6856: messages are sent as stored (never downgraded), so UTF-8
+   mode changes nothing here; the command is accepted before login. */
+static bool cmd_utf8(struct pop3_login_client *client, const char *args)
+{
+	if (args[0] != '\0') {
+		send_line(client, "-ERR Invalid arguments.");
+		return login_client_bad_command(client->common);
+	}
+	send_line(client, "+OK UTF8 enabled");
+	return true;
+}
+
 static bool cmd_auth(struct pop3_login_client *client, const char *args)
 {
 	const char *const *words = p_strsplit(pool_temp, args, " ");
@@ -126,6 +198,8 @@ static const struct pop3_login_command pop3_login_commands[] = {
 	{ "USER", cmd_user },
 	{ "PASS", cmd_pass },
 	{ "AUTH", cmd_auth },
+	{ "APOP", cmd_apop },
+	{ "UTF8", cmd_utf8 },
 	{ "QUIT", cmd_quit },
 };
 
@@ -174,8 +248,35 @@ static void pop3_login_input(struct login_client *common)
 	}
 }
 
+/* The RFC 1939 timestamp, in Dovecot's shape
+   <SPID.CUID.TIME.RANDOM@HOST> (hex, base64): auth checks that the first
+   three are its own pid, our connection and not older than itself. NULL
+   when auth does not offer APOP. */
+static char *apop_challenge_create(struct pop3_login_client *client)
+{
+	unsigned char rnd[16];
+	string_t *rnd64 = str_new(pool_temp, 32);
+	char host[256];
+
+	if (!login_client_auth_mech_connect_id(client->common, "APOP", &client->apop_server_pid,
+					       &client->apop_connect_uid))
+		return NULL;
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		i_error("APOP: getrandom() failed: %m");
+		return NULL;
+	}
+	base64_encode(rnd, sizeof(rnd), rnd64);
+	if (gethostname(host, sizeof(host)) < 0)
+		strcpy(host, "localhost");
+	host[sizeof(host) - 1] = '\0';
+	return i_strdup_printf("<%x.%x.%lx.%s@%s>", (unsigned int)client->apop_server_pid,
+			       client->apop_connect_uid, (unsigned long)ioloop_time, str_c(rnd64),
+			       host);
+}
+
 static void pop3_login_send_greeting(struct login_client *common)
 {
+	struct pop3_login_client *client = login_client_get_context(common);
 	const struct login_settings *set = login_client_get_settings(common);
 	string_t *greeting = str_new(pool_temp, 64);
 	const char *error;
@@ -184,6 +285,10 @@ static void pop3_login_send_greeting(struct login_client *common)
 		str_truncate(greeting, 0);
 		str_append(greeting, set->login_greeting);
 	}
+	i_free(client->apop_challenge);
+	client->apop_challenge = apop_challenge_create(client);
+	if (client->apop_challenge != NULL)
+		str_printfa(greeting, " %s", client->apop_challenge);
 	login_client_send_line(common, t_strdup_printf("+OK %s", str_c(greeting)));
 }
 
@@ -231,6 +336,7 @@ static void pop3_login_client_destroy(struct login_client *common)
 	struct pop3_login_client *client = login_client_get_context(common);
 
 	i_free(client->user);
+	i_free(client->apop_challenge);
 	i_free(client);
 }
 

@@ -18,7 +18,8 @@ int pop3_login_cmd_parse(const char *line, size_t len, pool_t pool,
 		return -1;
 	}
 	for (i = 0; i < len && line[i] != ' '; i++) {
-		if (!isalpha((unsigned char)line[i]) || i >= POP3_LOGIN_MAX_CMD_NAME) {
+		/* letters and digits: RFC 6856's UTF8 has one */
+		if (!isalnum((unsigned char)line[i]) || i >= POP3_LOGIN_MAX_CMD_NAME) {
 			*error_r = "Unknown command.";
 			return -1;
 		}

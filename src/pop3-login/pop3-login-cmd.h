@@ -12,8 +12,8 @@ struct pop3_login_cmd {
 };
 
 /* Returns 0, or -1 with *error_r (the text for "-ERR"). Allocates from
-   pool. A NUL byte, an empty line, or a name that is not 1..8 letters is
-   an error. */
+   pool. A NUL byte, an empty line, or a name that is not 1..8 letters or
+   digits is an error. */
 int pop3_login_cmd_parse(const char *line, size_t len, pool_t pool,
 			 struct pop3_login_cmd *cmd_r, const char **error_r);
 

@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <zlib.h>
 
 #define POP3_LOCK_FNAME "dovecot-pop3-session.lock"
 #define POP3_MAX_BAD_COMMANDS 20
@@ -38,6 +39,35 @@ void pop3_client_send_storage_error(struct pop3_client *client)
 		pop3_client_send_line(client, t_strdup_printf("-ERR %s", text));
 }
 
+static uint32_t uidl_crc(const struct pop3_message *msg)
+{
+	return (uint32_t)crc32(0L, (const Bytef *)msg->uidl, (uInt)strlen(msg->uidl));
+}
+
+/* Dovecot's %{uidl_change}: the number of messages and the XOR of the
+   CRC32s of their UIDLs, as the client probably had them before the
+   session (those before the first one retrieved; all when none was) and
+   as they are left after it (all but the deleted ones). "" when no UIDL
+   command was given. */
+static const char *client_uidl_change(struct pop3_client *client)
+{
+	uint32_t old_count, new_count, old_hash = 0, new_hash = 0;
+
+	if (!client->uidls_all_computed)
+		return "";
+	old_count = client->lowest_retr > 0 ? client->lowest_retr - 1 : client->count;
+	for (uint32_t i = 0; i < old_count; i++)
+		old_hash ^= uidl_crc(&client->msgs[i]);
+	for (uint32_t i = 0; i < client->count; i++) {
+		if (!client->msgs[i].deleted)
+			new_hash ^= uidl_crc(&client->msgs[i]);
+	}
+	new_count = client->count - client->deleted_count;
+	if (old_hash == new_hash && old_count == new_count)
+		return t_strdup_printf("%u/%08x", old_count, old_hash);
+	return t_strdup_printf("%u/%08x -> %u/%08x", old_count, old_hash, new_count, new_hash);
+}
+
 static const char *client_stats(struct pop3_client *client)
 {
 	const char *dcount = client->delete_success ?
@@ -58,7 +88,7 @@ static const char *client_stats(struct pop3_client *client)
 		{ 'i', t_strdup_printf("%llu", (unsigned long long)client->input_bytes), "input" },
 		{ 'o', t_strdup_printf("%llu", (unsigned long long)
 				       ostream_get_bytes_written(client->output)), "output" },
-		{ 'u', "", "uidl_change" },
+		{ 'u', client_uidl_change(client), "uidl_change" },
 		{ '\0', client->session_id, "session" },
 		{ '\0', dbytes, "deleted_bytes" },
 		{ '\0', NULL, NULL },
@@ -77,6 +107,9 @@ static void client_free(struct pop3_client *client)
 	void *context = client->context;
 
 	pop3_command_abort(client);
+	/* as Dovecot: UIDLs shown are kept even without QUIT, since the
+	   client may have downloaded the messages already */
+	pop3_client_save_uidls(client);
 	io_remove(&client->io_in);
 	io_remove(&client->io_flush);
 	timeout_remove(&client->to_idle);
@@ -292,33 +325,75 @@ static int client_lock_session(struct pop3_client *client, const char **error_r)
 	return 1;
 }
 
-/* Fixes the maildrop: the messages in INBOX now, with their sizes. */
+static bool has_keyword(const char *const *keywords, const char *name)
+{
+	for (; *keywords != NULL; keywords++) {
+		if (strcasecmp(*keywords, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+void pop3_client_save_uidls(struct pop3_client *client)
+{
+	ARRAY_TYPE(mail_pop3_uidl) uidls;
+
+	if (client->box == NULL || client->msgs == NULL)
+		return;
+	p_array_init(&uidls, pool_temp, 16);
+	for (uint32_t i = 0; i < client->count; i++) {
+		struct pop3_message *msg = &client->msgs[i];
+		struct mail_pop3_uidl item = { .uid = msg->uid, .uidl = msg->uidl };
+
+		/* an expunged message needs none */
+		if (msg->uidl_save && msg->uidl != NULL &&
+		    !(msg->deleted && client->delete_success))
+			array_push(&uidls, &item);
+		msg->uidl_save = false;
+	}
+	if (array_count(&uidls) > 0 &&
+	    mailbox_set_pop3_uidls(client->box, array_front(&uidls), array_count(&uidls)) < 0)
+		i_error("pop3_save_uidl: keeping the UIDLs failed: %s",
+			mailbox_get_last_error(client->box, NULL));
+}
+
+/* Fixes the maildrop: the messages in INBOX now, with their sizes; those
+   with pop3_deleted_flag were deleted by earlier sessions and are not
+   part of it (Dovecot's rule). */
 static int client_load_maildrop(struct pop3_client *client)
 {
+	const char *deleted_kw = client->set->pop3_deleted_flag;
 	struct mailbox_status status;
 	struct mail_info info;
+	uint32_t count;
 	pool_t info_pool;
 	int ret = 0;
 
-	if (mailbox_open(client->box) < 0 || mailbox_get_status(client->box, &status) < 0)
+	/* synced after the session lock was taken (the open may be older) */
+	if (mailbox_open(client->box) < 0 || mailbox_sync(client->box, NULL, NULL) < 0 ||
+	    mailbox_get_status(client->box, &status) < 0)
 		return -1;
 	client->uidvalidity = status.uidvalidity;
-	client->count = mailbox_count(client->box);
-	client->msgs = p_new(client->pool, struct pop3_message, client->count + 1);
+	count = mailbox_count(client->box);
+	client->msgs = p_new(client->pool, struct pop3_message, count + 1);
 	info_pool = pool_alloconly_create("pop3 maildrop", 1024);
-	for (uint32_t seq = 1; seq <= client->count; seq++) {
-		struct pop3_message *msg = &client->msgs[seq - 1];
+	for (uint32_t seq = 1; seq <= count; seq++) {
+		struct pop3_message *msg = &client->msgs[client->count];
 
+		pool_clear(info_pool);
 		if (mailbox_mail_get_info(client->box, seq, info_pool, &info) < 0) {
 			ret = -1;
 			break;
 		}
+		if (deleted_kw[0] != '\0' && has_keyword(info.keywords, deleted_kw))
+			continue;
 		msg->uid = info.uid;
 		msg->size = info.virtual_size;
 		msg->seen_at_start = (info.flags & MAIL_SEEN) != 0;
 		client->total_size += msg->size;
+		client->count++;
 		if (msg->seen_at_start && client->set->pop3_enable_last)
-			client->last_seen = seq;
+			client->last_seen = client->count;
 	}
 	pool_unref(&info_pool);
 	return ret;
@@ -329,12 +404,10 @@ static bool client_start(struct pop3_client *client)
 	const char *error;
 	int ret;
 
-	if (client->set->pop3_save_uidl)
-		i_warning("pop3_save_uidl = yes has no effect yet: UIDLs are computed each time");
-	if (strcmp(client->set->pop3_uidl_duplicates, "rename") == 0)
-		i_warning("pop3_uidl_duplicates = rename has no effect yet");
 	client->box = mailbox_alloc(client->user, "INBOX", 0);
-	if (client->set->pop3_lock_session) {
+	/* the lock file is in INBOX's control directory: a new user's INBOX
+	   is created first (an open failure is reported by the load below) */
+	if (client->set->pop3_lock_session && mailbox_open(client->box) == 0) {
 		ret = client_lock_session(client, &error);
 		if (ret <= 0) {
 			if (ret < 0) {

@@ -7,6 +7,7 @@
 #include "hex.h"
 #include "md5.h"
 #include "ostream.h"
+#include "var-expand.h"
 #include "mail-storage.h"
 #include "pop3-parse.h"
 #include "pop3-uidl.h"
@@ -106,7 +107,42 @@ static int read_header(int fd, string_t *dest)
 	return ret < 0 ? -1 : 0;
 }
 
-static int get_uidl(struct pop3_client *client, uint32_t msgnum, const char **uidl_r)
+/* The UIDLs the storage keeps (pop3_save_uidl, migrations) win over the
+   format, as in Dovecot; read once per session, at the first UIDL. */
+static int load_kept_uidls(struct pop3_client *client)
+{
+	ARRAY_TYPE(mail_pop3_uidl) kept;
+	uint32_t i = 0;
+
+	if (client->kept_uidls_loaded)
+		return 0;
+	if (mailbox_get_pop3_uidls(client->box, pool_temp, &kept) < 0) {
+		i_error("UIDL: reading the kept UIDLs failed: %s",
+			mailbox_get_last_error(client->box, NULL));
+		return -1;
+	}
+	client->kept_uidls_loaded = true;
+	/* both ascending by UID */
+	array_foreach(&kept, k) {
+		while (i < client->count && client->msgs[i].uid < k->uid)
+			i++;
+		if (i == client->count)
+			break;
+		if (client->msgs[i].uid != k->uid)
+			continue;
+		if (!pop3_uidl_is_valid(k->uidl, strlen(k->uidl))) {
+			i_warning("UIDL: message uid=%u has an invalid kept UIDL: ignored",
+				  k->uid);
+			continue;
+		}
+		client->msgs[i].uidl = p_strdup(client->pool, k->uidl);
+		client->msgs[i].uidl_permanent = true;
+	}
+	return 0;
+}
+
+/* Sets msgs[msgnum].uidl: kept by the storage, X-UIDL or the format. */
+static int compute_uidl(struct pop3_client *client, uint32_t msgnum, const char **uidl_r)
 {
 	struct pop3_message *msg = &client->msgs[msgnum];
 	enum pop3_uidl_keys keys = pop3_uidl_format_needs(client->set->pop3_uidl_format);
@@ -118,10 +154,13 @@ static int get_uidl(struct pop3_client *client, uint32_t msgnum, const char **ui
 	const char *error;
 	int fd = -1;
 
+	if (load_kept_uidls(client) < 0)
+		return -1;
 	if (msg->uidl != NULL) {
 		*uidl_r = msg->uidl;
 		return 0;
 	}
+
 	if ((keys & (POP3_UIDL_KEY_MD5 | POP3_UIDL_KEY_FILENAME | POP3_UIDL_KEY_GUID)) != 0 ||
 	    client->set->pop3_reuse_xuidl) {
 		uint64_t size;
@@ -163,6 +202,7 @@ static int get_uidl(struct pop3_client *client, uint32_t msgnum, const char **ui
 					 client->pool, &xuidl)) {
 			i_close_fd(&fd);
 			msg->uidl = xuidl;
+			msg->uidl_save = client->set->pop3_save_uidl;
 			*uidl_r = xuidl;
 			return 0;
 		}
@@ -176,8 +216,89 @@ static int get_uidl(struct pop3_client *client, uint32_t msgnum, const char **ui
 		return -1;
 	}
 	msg->uidl = p_strdup(client->pool, str_c(str));
+	/* pop3_save_uidl: kept at the end of the session (pop3-client.c) */
+	msg->uidl_save = client->set->pop3_save_uidl;
 	*uidl_r = msg->uidl;
 	return 0;
+}
+
+/* pop3_uidl_duplicates = rename, as Dovecot: in message order, a UIDL
+   seen before gets "-N" appended (N = how many times its base was seen),
+   again until the result is new. A small open-addressing table of the
+   UIDLs given out, with their counters. */
+struct uidl_seen {
+	const char *uidl;
+	unsigned int count;
+};
+
+static struct uidl_seen *uidl_seen_find(struct uidl_seen *table, size_t mask, const char *uidl)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = uidl; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		if (table[i].uidl == NULL || strcmp(table[i].uidl, uidl) == 0)
+			return &table[i];
+	}
+}
+
+static void rename_duplicate_uidls(struct pop3_client *client)
+{
+	size_t size = 16, mask;
+	struct uidl_seen *table, *slot;
+	string_t *str = str_new(pool_temp, 128);
+
+	while (size < (size_t)client->count * 2)
+		size *= 2;
+	mask = size - 1;
+	table = p_new(pool_temp, struct uidl_seen, size);
+	for (uint32_t i = 0; i < client->count; i++) {
+		struct pop3_message *msg = &client->msgs[i];
+		bool renamed = false;
+
+		str_truncate(str, 0);
+		str_append(str, msg->uidl);
+		while ((slot = uidl_seen_find(table, mask, str_c(str)))->uidl != NULL) {
+			str_printfa(str, "-%u", ++slot->count);
+			renamed = true;
+		}
+		if (renamed) {
+			msg->uidl = p_strdup(client->pool, str_c(str));
+			/* kept as renamed, unless the storage keeps one already */
+			msg->uidl_save = client->set->pop3_save_uidl && !msg->uidl_permanent;
+		}
+		slot->uidl = msg->uidl;
+		slot->count = 1;
+	}
+}
+
+/* At the first UIDL command, as Dovecot: every message's UIDL (deleted
+   ones too) when duplicates are renamed (a duplicate is known only once
+   every UIDL is) or the logout line shows %{uidl_change}. */
+static int prepare_uidls(struct pop3_client *client)
+{
+	bool rename = strcmp(client->set->pop3_uidl_duplicates, "rename") == 0;
+	const char *uidl;
+
+	if (client->uidls_all_computed ||
+	    (!rename && !var_has_key(client->set->pop3_logout_format, 'u', "uidl_change")))
+		return 0;
+	for (uint32_t i = 0; i < client->count; i++) {
+		if (compute_uidl(client, i, &uidl) < 0)
+			return -1;
+	}
+	if (rename)
+		rename_duplicate_uidls(client);
+	client->uidls_all_computed = true;
+	return 0;
+}
+
+static int get_uidl(struct pop3_client *client, uint32_t msgnum, const char **uidl_r)
+{
+	if (prepare_uidls(client) < 0)
+		return -1;
+	return compute_uidl(client, msgnum, uidl_r);
 }
 
 /* ---- LIST and UIDL ---- */
@@ -247,12 +368,16 @@ static int cmd_uidl(struct pop3_client *client, const char *args)
 	const char *uidl;
 	uint32_t msgnum;
 
+	if (*args != '\0' && get_msg(client, args, false, &msgnum, NULL) < 0)
+		return -1;
+	if (prepare_uidls(client) < 0) {
+		pop3_client_send_line(client, "-ERR [SYS/TEMP] Internal error occurred.");
+		return -1;
+	}
 	if (*args == '\0') {
 		pop3_client_send_line(client, "+OK");
 		return start_list(client, true);
 	}
-	if (get_msg(client, args, false, &msgnum, NULL) < 0)
-		return -1;
 	if (get_uidl(client, msgnum, &uidl) < 0) {
 		pop3_client_send_line(client, "-ERR [SYS/TEMP] Internal error occurred.");
 		return -1;
@@ -400,6 +525,8 @@ static int cmd_retr(struct pop3_client *client, const char *args)
 		return -1;
 	if (client->last_seen < msgnum + 1)
 		client->last_seen = msgnum + 1;
+	if (client->lowest_retr == 0 || client->lowest_retr > msgnum + 1)
+		client->lowest_retr = msgnum + 1;
 	if (!client->set->pop3_no_flag_updates && !client->msgs[msgnum].seen_at_start)
 		client->msgs[msgnum].mark_seen = true;
 	client->retr_count++;
@@ -492,6 +619,7 @@ static int cmd_stat(struct pop3_client *client, const char *args ATTR_UNUSED)
    ones, all in one transaction that is durable before we answer. */
 static int update_mails(struct pop3_client *client)
 {
+	const char *const deleted_kw[] = { client->set->pop3_deleted_flag, NULL };
 	struct mailbox_transaction *t;
 	bool changes = false;
 
@@ -506,7 +634,10 @@ static int update_mails(struct pop3_client *client)
 		const struct pop3_message *msg = &client->msgs[i];
 		int ret = 0;
 
-		if (msg->deleted)
+		if (msg->deleted &&
+		    client->set->parsed_delete_type == POP3_DELETE_TYPE_FLAG)
+			ret = mailbox_update_flags(t, msg->uid, MODIFY_ADD, 0, deleted_kw);
+		else if (msg->deleted)
 			ret = mailbox_expunge(t, msg->uid);
 		else if (msg->mark_seen)
 			ret = mailbox_update_flags(t, msg->uid, MODIFY_ADD, MAIL_SEEN, NULL);
@@ -535,6 +666,7 @@ static int cmd_quit(struct pop3_client *client, const char *args ATTR_UNUSED)
 		return 0;
 	}
 	client->delete_success = true;
+	pop3_client_save_uidls(client);
 	pop3_client_send_line(client, client->deleted_count == 0 ? "+OK Logging out." :
 			      "+OK Logging out, messages deleted.");
 	pop3_client_disconnect_after_output(client, "Logged out");

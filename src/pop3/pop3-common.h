@@ -36,6 +36,10 @@ struct pop3_message {
 	bool seen_at_start;
 	bool mark_seen; /* retrieved: \Seen is set at QUIT */
 	const char *uidl; /* computed at the first UIDL */
+	/* uidl was kept by the storage (pop3_save_uidl, a migration) */
+	bool uidl_permanent;
+	/* pop3_save_uidl: uidl is to be kept at the end of the session */
+	bool uidl_save;
 };
 
 struct pop3_client {
@@ -68,6 +72,13 @@ struct pop3_client {
 	uint64_t deleted_size;
 	uint32_t last_seen; /* LAST */
 	bool delete_success;
+	/* the storage's kept UIDLs were read into msgs[] */
+	bool kept_uidls_loaded;
+	/* every msgs[].uidl was computed at the first UIDL command (for
+	   pop3_uidl_duplicates = rename and %{uidl_change}, as Dovecot) */
+	bool uidls_all_computed;
+	/* the lowest message number retrieved (1-based), 0 = none */
+	uint32_t lowest_retr;
 
 	uint32_t top_count, retr_count;
 	uint64_t top_bytes, retr_bytes;
@@ -84,6 +95,10 @@ void pop3_client_send_line(struct pop3_client *client, const char *line);
 void pop3_client_send_storage_error(struct pop3_client *client);
 /* Ends the session once the queued output is written. */
 void pop3_client_disconnect_after_output(struct pop3_client *client, const char *reason);
+
+/* Keeps the UIDLs shown in this session (pop3_save_uidl) in the storage;
+   errors are logged. */
+void pop3_client_save_uidls(struct pop3_client *client);
 
 /* pop3-commands.c: runs one command line (CRLF removed, len bytes). */
 void pop3_command_execute(struct pop3_client *client, const char *line, size_t len);

@@ -22,6 +22,7 @@ static const struct setting_def pop3_defs[] = {
 	DEF(SET_STR_VARS, pop3_logout_format, "top=%t/%p, retr=%r/%b, del=%d/%m, size=%s"),
 	DEF(SET_LIST, pop3_client_workarounds, ""),
 	DEF_E(pop3_delete_type, "default", "default:flag:expunge"),
+	DEF(SET_STR, pop3_deleted_flag, ""),
 	DEF_E(pop3_uidl_duplicates, "allow", "allow:rename"),
 	{ .key = NULL },
 };
@@ -68,10 +69,26 @@ static bool pop3_settings_check(void *_set, pool_t pool, const char **error_r)
 		*error_r = p_strdup(pool, error);
 		return false;
 	}
-	if (strcmp(set->pop3_delete_type, "flag") == 0) {
-		/* expunging instead would destroy what the admin wants kept */
-		*error_r = "pop3_delete_type = flag is not supported yet";
-		return false;
+	if (strcmp(set->pop3_delete_type, "expunge") == 0) {
+		set->parsed_delete_type = POP3_DELETE_TYPE_EXPUNGE;
+	} else if (strcmp(set->pop3_delete_type, "flag") == 0) {
+		if (set->pop3_deleted_flag[0] == '\0') {
+			*error_r = "pop3_delete_type=flag, but pop3_deleted_flag not set";
+			return false;
+		}
+		set->parsed_delete_type = POP3_DELETE_TYPE_FLAG;
+	} else {
+		set->parsed_delete_type = set->pop3_deleted_flag[0] == '\0' ?
+			POP3_DELETE_TYPE_EXPUNGE : POP3_DELETE_TYPE_FLAG;
+	}
+	for (const char *p = set->pop3_deleted_flag; *p != '\0'; p++) {
+		/* an IMAP keyword (an atom, no system flag): what the storage keeps */
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
+		    strchr("(){%*\"\\]", *p) != NULL) {
+			*error_r = t_strdup_printf("pop3_deleted_flag: invalid keyword '%s'",
+						   str_sanitize(pool_temp, set->pop3_deleted_flag, 40));
+			return false;
+		}
 	}
 	if (set->pop3_uidl_format[0] == '\0') {
 		*error_r = "pop3_uidl_format must not be empty";

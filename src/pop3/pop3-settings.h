@@ -16,6 +16,13 @@ enum pop3_client_workarounds {
 	POP3_WORKAROUND_OE_NS_EOH = 0x02,
 };
 
+/* what DELE leads to at QUIT */
+enum pop3_delete_type {
+	POP3_DELETE_TYPE_EXPUNGE,
+	/* pop3_deleted_flag is set; such messages are hidden from POP3 */
+	POP3_DELETE_TYPE_FLAG,
+};
+
 struct pop3_settings {
 	bool pop3_no_flag_updates;
 	bool pop3_enable_last;
@@ -26,10 +33,13 @@ struct pop3_settings {
 	const char *pop3_logout_format;
 	const char *const *pop3_client_workarounds;
 	const char *pop3_delete_type;
+	const char *pop3_deleted_flag;
 	const char *pop3_uidl_duplicates;
 
 	/* parsed by the table's check */
 	enum pop3_client_workarounds parsed_workarounds;
+	/* Dovecot's rule: "default" flags when pop3_deleted_flag is set */
+	enum pop3_delete_type parsed_delete_type;
 };
 
 extern const struct setting_table pop3_setting_table;

@@ -194,7 +194,37 @@ static void test_settings(void)
 					  &errors) == 0);
 	test_assert(settings_to_struct(tree, tree->root, &pop3_setting_table, &filter, test_pool,
 				       &setp, &error) < 0);
+	test_assert_strcmp(error, "pop3_delete_type=flag, but pop3_deleted_flag not set");
 	config_tree_free(&tree);
+	/* Dovecot's "default": flag when pop3_deleted_flag is set */
+	static const struct {
+		const char *conf;
+		int ok;
+		enum pop3_delete_type type;
+	} delete_types[] = {
+		{ "", 1, POP3_DELETE_TYPE_EXPUNGE },
+		{ "pop3_deleted_flag = $POP3Deleted\n", 1, POP3_DELETE_TYPE_FLAG },
+		{ "pop3_delete_type = expunge\npop3_deleted_flag = $POP3Deleted\n", 1,
+		  POP3_DELETE_TYPE_EXPUNGE },
+		{ "pop3_delete_type = flag\npop3_deleted_flag = Gone\n", 1,
+		  POP3_DELETE_TYPE_FLAG },
+		{ "pop3_deleted_flag = \\Deleted\n", 0, 0 },
+		{ "pop3_deleted_flag = \"a b\"\n", 0, 0 },
+		{ "pop3_deleted_flag = a(b\n", 0, 0 },
+		{ "pop3_deleted_flag = caf\xc3\xa9\n", 0, 0 },
+	};
+	for (unsigned int i = 0; i < N_ELEMENTS(delete_types); i++) {
+		tree = config_tree_create();
+		test_assert_idx(settings_parse_string(tree, delete_types[i].conf, "test", NULL,
+						      &errors) == 0, i);
+		int ret = settings_to_struct(tree, tree->root, &pop3_setting_table, &filter,
+					     test_pool, &setp, &error);
+		test_assert_idx((ret == 0) == (delete_types[i].ok != 0), i);
+		if (ret == 0)
+			test_assert_idx(((struct pop3_settings *)setp)->parsed_delete_type ==
+					delete_types[i].type, i);
+		config_tree_free(&tree);
+	}
 	test_end();
 }
 

@@ -9,6 +9,8 @@ import pwd
 import re
 import subprocess
 
+import pytest
+
 from conftest import proc_uid, wait_for
 from login_util import (USER, PASSWORD, Client, client_tls_context, elapsed, wait_log_re,
                         processes_named)
@@ -38,10 +40,12 @@ def check_logged_in(server, tls):
 
 
 def test_pop3s_s_client(login_server):
+    # the seed's manual dialogue
     out = s_client(["-connect", f"127.0.0.1:{login_server.ports['pop3s']}"],
-                   f"USER {USER}\nPASS {PASSWORD}\nSTAT\nQUIT\n")
-    assert out.splitlines()[:5] == ["+OK Roost ready.", "+OK", "+OK Logged in.",
-                                    "+OK 0 0", "+OK Logging out."], out
+                   f"USER {USER}\nPASS {PASSWORD}\nSTAT\nLIST\nQUIT\n")
+    assert out.splitlines()[:7] == ["+OK Roost ready.", "+OK", "+OK Logged in.",
+                                    "+OK 0 0", "+OK 0 messages:", ".",
+                                    "+OK Logging out."], out
     check_logged_in(login_server, tls=True)
 
 
@@ -198,7 +202,7 @@ def test_pop3_session_after_login_retrieves_and_deletes(login_server):
     assert got.returncode == 0 and got.stdout == body, got
     bad = subprocess.run(["curl", "-sk", url, "--user", f"{USER}:wrong"],
                          capture_output=True, timeout=30)
-    assert bad.returncode != 0
+    assert bad.returncode == 67 and bad.stdout == b"", bad  # CURLE_LOGIN_DENIED
     p = poplib.POP3_SSL("127.0.0.1", login_server.ports["pop3s"], context=client_tls_context())
     p.user(USER)
     p.pass_(PASSWORD)
@@ -213,3 +217,118 @@ def test_pop3_session_after_login_retrieves_and_deletes(login_server):
     p.pass_(PASSWORD)
     assert p.stat() == (0, 0)
     p.quit()
+
+
+# ---- every TRANSACTION command through the whole path, POP3S and STLS ----
+
+MSG_DOTS = b"From: a@example.com\nSubject: dots\n\n.leading dot\n..two\n.\nend\n"
+MSG_CRLF = b"From: b@example.com\r\nSubject: crlf\r\n\r\nl1\r\nl2\r\nl3\r\n"
+MSG_8BIT = "Subject: caf\u00e9\n\nna\u00efve \u00fcber\n".encode()
+
+
+def wire(data):
+    data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    return data if data.endswith(b"\r\n") else data + b"\r\n"
+
+
+def deliver(server, name, data):
+    """Into the user's Maildir/new as the mail user (the Maildir exists)."""
+    vmail = pwd.getpwnam("vmail")
+    path = server.mail_root / "example.com" / "john" / "Maildir" / "new" / name
+    path.write_bytes(data)
+    os.chown(path, vmail.pw_uid, vmail.pw_gid)
+
+
+def pop_login(server, transport, method="user"):
+    if transport == "pop3s":
+        p = poplib.POP3_SSL("127.0.0.1", server.ports["pop3s"], context=client_tls_context())
+    else:
+        p = poplib.POP3("127.0.0.1", server.ports["pop3"], timeout=15)
+        assert "STLS" in p.capa()
+        assert p.stls(context=client_tls_context()) == b"+OK Begin TLS negotiation now."
+        assert "STLS" not in p.capa()
+    if method == "user":
+        assert p.user(USER) == b"+OK"
+        assert p.pass_(PASSWORD) == b"+OK Logged in."
+    elif method == "auth":
+        # RFC 6856 UTF8 first, then RFC 5034 AUTH with an initial response
+        assert p._shortcmd("UTF8") == b"+OK UTF8 enabled"
+        resp = base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode()
+        assert p._shortcmd(f"AUTH PLAIN {resp}") == b"+OK Logged in."
+    else:
+        assert p.apop(USER, PASSWORD) == b"+OK Logged in."
+    return p
+
+
+@pytest.mark.parametrize("transport", ["pop3s", "stls"])
+def test_every_command_through_login(login_server_factory, transport):
+    server = login_server_factory("auth_mechanisms = plain login apop\n")
+    pop_login(server, transport, "auth").quit()  # creates the Maildir
+    msgs = [MSG_DOTS, MSG_CRLF, MSG_8BIT]
+    for i, data in enumerate(msgs):
+        deliver(server, f"17000000{i:02d}.M{i}P1.test", data)
+    sizes = [len(wire(m)) for m in msgs]
+
+    p = pop_login(server, transport)
+    caps = p.capa()
+    for cap in ("TOP", "UIDL", "RESP-CODES", "PIPELINING", "UTF8"):
+        assert cap in caps, caps
+    assert p.stat() == (3, sum(sizes))
+    assert p.list() == (b"+OK 3 messages:", [b"%d %d" % (i + 1, n) for i, n in
+                                             enumerate(sizes)], p.list()[2])
+    assert p.list(2) == b"+OK 2 %d" % sizes[1]
+    uidls = p.uidl()[1]
+    assert [u.split()[0] for u in uidls] == [b"1", b"2", b"3"]
+    assert p.uidl(3) == b"+OK " + uidls[2]
+    for i, data in enumerate(msgs):
+        resp, lines, _ = p.retr(i + 1)
+        assert resp == b"+OK %d octets" % sizes[i]
+        assert b"\r\n".join(lines) + b"\r\n" == wire(data)  # poplib un-stuffs
+    assert p.top(2, 1)[1] == [b"From: b@example.com", b"Subject: crlf", b"", b"l1"]
+    assert p.noop() == b"+OK"
+    for cmd, answer in [("RETR 9", b"-ERR There's no message 9."),
+                        ("RETR x", b"-ERR Invalid message number: x"),
+                        ("TOP 1 x", b"-ERR Invalid size: x"),
+                        ("LIST 0", b"-ERR There's no message 0."),
+                        ("DELE", b"-ERR Invalid message number: "),
+                        ("FOO", b"-ERR Unknown command: FOO")]:
+        with pytest.raises(poplib.error_proto) as e:
+            p._shortcmd(cmd)
+        assert e.value.args[0] == answer, cmd
+    assert p.dele(1) == b"+OK Marked to be deleted."
+    assert p.stat() == (2, sizes[1] + sizes[2])
+    with pytest.raises(poplib.error_proto) as e:
+        p.retr(1)
+    assert e.value.args[0] == b"-ERR Message is deleted."
+    assert p.rset() == b"+OK"
+    assert p.stat()[0] == 3
+    p.dele(1)
+    p.close()  # dropped without QUIT: nothing is deleted
+
+    p = pop_login(server, transport, "apop")
+    assert p.stat()[0] == 3 and p.uidl()[1] == uidls
+    p.dele(1)
+    assert p.quit() == b"+OK Logging out, messages deleted."
+    p = pop_login(server, transport)
+    assert p.stat() == (2, sizes[1] + sizes[2])
+    assert [u.split()[1] for u in p.uidl()[1]] == [u.split()[1] for u in uidls[1:]]
+    p.quit()
+    check_logged_in(server, tls=True)
+    wait_log_re(server, r"pop3-login: Info: Login: user=<john@example\.com>, "
+                              r"method=APOP, rip=127\.0\.0\.1, lip=127\.0\.0\.1, mpid=\d+, TLS, ")
+
+
+def test_lock_session_in_use_through_login(login_server_factory):
+    server = login_server_factory("pop3_lock_session = yes\n")
+    first = pop_login(server, "pop3s")
+    assert first.stat() == (0, 0)
+    second = poplib.POP3_SSL("127.0.0.1", server.ports["pop3s"], context=client_tls_context())
+    second.user(USER)
+    with pytest.raises(poplib.error_proto) as e:
+        second.pass_(PASSWORD)
+    assert e.value.args[0] == b"-ERR [IN-USE] Mailbox is locked by another POP3 session."
+    second.close()
+    assert first.quit() == b"+OK Logging out."
+    third = pop_login(server, "stls")
+    assert third.stat() == (0, 0)
+    third.quit()

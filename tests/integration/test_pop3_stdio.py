@@ -9,6 +9,7 @@ import hashlib
 import os
 import pathlib
 import poplib
+import re
 import shutil
 import socket
 import subprocess
@@ -403,8 +404,9 @@ def workdir():
     shutil.rmtree(path)
 
 
-def dovecot_pop3(dove, commands, options=()):
-    """Runs Dovecot's pop3 binary in stdio mode as nobody; returns its output."""
+def dovecot_pop3(dove, commands, options=(), with_log=False):
+    """Runs Dovecot's pop3 binary in stdio mode as nobody; returns its output
+    (and its log when with_log)."""
     cmd = ["runuser", "-u", "nobody", "--", "env", "-i", "USER=nobody",
            f"HOME={dove.workdir}", "/usr/lib/dovecot/pop3", "-c", dove.conf]
     for opt in options:
@@ -413,7 +415,7 @@ def dovecot_pop3(dove, commands, options=()):
                          cwd=dove.workdir)
     err = res.stderr.decode(errors="replace")
     assert res.returncode == 0 and "rror" not in err, err
-    return res.stdout
+    return (res.stdout, err) if with_log else res.stdout
 
 
 def roost_pop3(maildir, commands, options=()):
@@ -459,3 +461,181 @@ def test_uidl_identical_to_dovecot(workdir, uidl_format):
     dove2 = Doveadm(workdir / "d2", fresh)
     dove_out = dovecot_pop3(dove2, b"UIDL\r\nLIST\r\nQUIT\r\n", options)
     assert roost_out == dove_out
+
+
+# ---- pop3_save_uidl and pop3_deleted_flag ----
+
+def uidl_list(maildir, *options):
+    s = Session(maildir, *options)
+    uidls = s.pop.uidl()[1]
+    s.pop.quit()
+    assert s.wait() == 0
+    return uidls
+
+
+def test_save_uidl_keeps_uidls_across_format_changes(maildir):
+    three_messages(maildir)
+    uidlist = maildir / "dovecot-uidlist"
+    default = uidl_list(maildir)
+    other = uidl_list(maildir, "pop3_uidl_format=%v.%u")
+    # without pop3_save_uidl a new format means new UIDLs
+    assert other != default and all(a != b for a, b in zip(default, other))
+    assert not re.search(r"^\d+ (\S+ )*P\S* :", uidlist.read_text(), re.M)
+    # with it, each UIDL shown is kept: one by "UIDL 1" on a connection
+    # that is dropped (as Dovecot, the client may have it already)...
+    s = Session(maildir, "pop3_save_uidl=yes")
+    assert s.pop.uidl(1) == b"+OK " + default[0]
+    assert s.drop() == 0
+    assert re.search(r"^1 (.* )?P%s :" % re.escape(default[0].split()[1].decode()),
+                     uidlist.read_text(), re.M), uidlist.read_text()
+    # ... the others by a full UIDL and QUIT, in the format of that session
+    assert uidl_list(maildir, "pop3_save_uidl=yes", "pop3_uidl_format=%v.%u") == \
+        [default[0]] + other[1:]
+    # kept UIDLs win over any format, with or without the setting
+    assert uidl_list(maildir) == [default[0]] + other[1:]
+    assert uidl_list(maildir, "pop3_uidl_format=%f") == [default[0]] + other[1:]
+    # a new message gets the format of the day; a deleted one is not kept
+    deliver(maildir, "1003.M1P4.host", MSG2)
+    assert uidl_list(maildir)[3] == b"4 " + b"%08x%08x" % (4, int(re.match(
+        r"3 V(\d+)", uidlist.read_text()).group(1)))
+    s = Session(maildir, "pop3_save_uidl=yes")
+    s.pop.uidl()
+    s.pop.dele(4)
+    s.pop.quit()
+    assert s.wait() == 0
+    assert re.search(r"^4 :1003", uidlist.read_text(), re.M)
+    assert len(os.listdir(maildir / "new")) + len(os.listdir(maildir / "cur")) == 3
+
+
+def test_save_uidl_compatible_with_dovecot(workdir):
+    """Dovecot's kept UIDLs (its 'P' fields, including the bare 'P' for
+    the base file name that %f produces) are served by Roost whatever its
+    format, and the reverse."""
+    maildir = workdir / "Maildir"
+    dove = Doveadm(workdir, maildir)
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True, exist_ok=True)
+    deliver(maildir, "1700000000.M1P1.mx", MSG1)
+    deliver(maildir, "1700000001.M2P1.mx", MSG2)
+    dove.chown()
+    dove.run("save", "-m", "INBOX", stdin=b"From: c@example.com\nSubject: saved\n\nsaved\n")
+    commands = b"UIDL\r\nUIDL 2\r\nQUIT\r\n"
+    dove_out = dovecot_pop3(dove, commands, ["pop3_uidl_format=%f", "pop3_save_uidl=yes"])
+    assert re.search(rb"^1 (\S+ )*P :", (maildir / "dovecot-uidlist").read_bytes(), re.M)
+    copy = workdir / "RoostCopy"
+    shutil.copytree(maildir, copy, symlinks=True)
+    assert roost_pop3(copy, commands, ["pop3_uidl_format=%08Xu%08Xv"]) == dove_out
+    # the other way: Roost keeps %v.%u, Dovecot with its default shows them
+    fresh = workdir / "Fresh"
+    for sub in ("cur", "new", "tmp"):
+        (fresh / sub).mkdir(parents=True)
+    deliver(fresh, "1700000100.M1P1.mx", MSG2)
+    deliver(fresh, "1700000101.M2P1.mx", MSG1)
+    roost_out = roost_pop3(fresh, commands, ["pop3_uidl_format=%v.%u", "pop3_save_uidl=yes"])
+    assert re.search(rb"^2 (\S+ )*P\d+\.2 :", (fresh / "dovecot-uidlist").read_bytes(), re.M)
+    dove2 = Doveadm(workdir / "d2", fresh)
+    assert dovecot_pop3(dove2, commands) == roost_out
+    assert roost_pop3(fresh, commands) == roost_out
+
+
+def test_deleted_flag_instead_of_expunge(maildir):
+    three_messages(maildir)
+    flag = "pop3_deleted_flag=$POP3Deleted"
+    s = Session(maildir, flag)
+    uidls = s.pop.uidl()[1]
+    s.pop.dele(2)
+    s.pop.retr(3)
+    assert s.pop.quit() == b"+OK Logging out, messages deleted."
+    assert s.wait() == 0
+    assert "del=1/3" in s.log()
+    files = sorted(os.listdir(maildir / "cur") + os.listdir(maildir / "new"))
+    assert len(files) == 3  # nothing expunged
+    keywords = (maildir / "dovecot-keywords").read_text().split()
+    letter = chr(ord("a") + int(keywords[keywords.index("$POP3Deleted") - 1]))
+    flagged = [f for f in files if f.startswith("1001.")][0]
+    assert flagged.endswith(":2," + letter), flagged  # the keyword, not \Seen
+    assert [f for f in files if f.startswith("1002.")][0].endswith(":2,S")
+    # the flagged message is no longer part of the maildrop
+    s = Session(maildir, flag)
+    assert s.pop.stat() == (2, vsize(MSG1) + vsize(MSG3))
+    assert s.pop.uidl()[1] == [b"1 " + uidls[0].split()[1], b"2 " + uidls[2].split()[1]]
+    assert s.pop.retr(2)[1] == wire(MSG3)[:-2].split(b"\r\n")
+    s.pop.quit()
+    s.wait()
+    # pop3_delete_type = expunge: hidden ones stay hidden, DELE expunges
+    s = Session(maildir, flag, "pop3_delete_type=expunge")
+    assert s.pop.stat()[0] == 2
+    s.pop.dele(1)
+    s.pop.quit()
+    assert s.wait() == 0
+    files = sorted(os.listdir(maildir / "cur") + os.listdir(maildir / "new"))
+    assert len(files) == 2 and not [f for f in files if f.startswith("1000.")]
+    # without the setting the flagged message is served again
+    s = Session(maildir)
+    assert s.pop.stat()[0] == 2
+    s.pop.quit()
+    s.wait()
+    # flag without a keyword to set is a configuration error
+    s = Session(maildir, "pop3_delete_type=flag", connect=False)
+    assert s.wait() != 0
+    assert "pop3_delete_type=flag, but pop3_deleted_flag not set" in s.log()
+
+
+def test_uidl_duplicates_rename_as_dovecot(workdir):
+    """pop3_uidl_duplicates = rename: the same UIDLs as Dovecot's, for
+    X-UIDL duplicates including one that collides with a renamed UIDL."""
+    maildir = workdir / "Maildir"
+    dove = Doveadm(workdir, maildir)
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True, exist_ok=True)
+    for i, xuidl in enumerate(["dup", "dup", "dup-2", "other", "dup", "dup-2"]):
+        deliver(maildir, f"17000000{i:02d}.M{i}P1.mx",
+                f"Subject: {i}\nX-UIDL: {xuidl}\n\nbody {i}\n".encode())
+    dove.chown()
+    commands = b"UIDL 2\r\nUIDL\r\nQUIT\r\n"
+    options = ["pop3_reuse_xuidl=yes", "pop3_uidl_duplicates=rename"]
+    dove_out = dovecot_pop3(dove, commands, options)
+    assert b"2 dup-2\r\n" in dove_out and b"3 dup-2-2\r\n" in dove_out, dove_out
+    copy = workdir / "RoostCopy"
+    shutil.copytree(maildir, copy, symlinks=True)
+    assert roost_pop3(copy, commands, options) == dove_out
+    # allow (the default) leaves them alone
+    out = roost_pop3(copy, b"UIDL\r\nQUIT\r\n", ["pop3_reuse_xuidl=yes"])
+    assert out.count(b" dup\r\n") == 3 and out.count(b" dup-2\r\n") == 2, out
+
+
+def test_logout_uidl_change_as_dovecot(workdir):
+    """%{uidl_change} in pop3_logout_format: the same text as Dovecot's,
+    each session on its own copy of one Maildir."""
+    pristine = workdir / "Pristine"
+    for sub in ("cur", "new", "tmp"):
+        (pristine / sub).mkdir(parents=True)
+    for i in range(4):
+        deliver(pristine, f"17000000{i:02d}.M{i}P1.mx", f"Subject: {i}\n\nbody {i}\n".encode())
+    option = "pop3_logout_format=change=<%{uidl_change}> del=%d"
+    sessions = [
+        b"STAT\r\nQUIT\r\n",  # no UIDL: empty
+        b"UIDL\r\nRETR 2\r\nRETR 3\r\nDELE 2\r\nDELE 4\r\nQUIT\r\n",
+        b"UIDL 3\r\nDELE 1\r\nQUIT\r\n",  # a single UIDL counts too
+        b"DELE 1\r\nUIDL\r\nRETR 3\r\nRSET\r\nQUIT\r\n",  # deleted ones too
+    ]
+    changes = []
+    for n, commands in enumerate(sessions):
+        dove_dir = workdir / f"d{n}"
+        shutil.copytree(pristine, dove_dir / "Maildir")
+        dove = Doveadm(dove_dir, dove_dir / "Maildir")
+        dove_log = dovecot_pop3(dove, commands, [option], with_log=True)[1]
+        dove_line = re.search(r"Disconnected: Logged out (.*)", dove_log)
+        copy = workdir / f"r{n}"
+        shutil.copytree(pristine, copy)
+        res = subprocess.run([stdio_path(), "-u", "testuser", "-o",
+                              f"mail_location=maildir:{copy}", "-o", option],
+                             input=commands, capture_output=True, timeout=60)
+        roost_line = re.search(r"Disconnected: Logged out (.*)", res.stderr.decode())
+        assert dove_line and roost_line, (dove_log, res.stderr)
+        assert roost_line.group(1) == dove_line.group(1), commands
+        changes.append(roost_line.group(1))
+    assert changes[0] == "change=<> del=0"
+    assert re.fullmatch(r"change=<1/[0-9a-f]{8} -> 2/[0-9a-f]{8}> del=2", changes[1])
+    assert re.fullmatch(r"change=<4/[0-9a-f]{8} -> 3/[0-9a-f]{8}> del=1", changes[2])
+    assert re.fullmatch(r"change=<2/[0-9a-f]{8} -> 4/[0-9a-f]{8}> del=0", changes[3])

@@ -5,6 +5,7 @@ a passdb that is temporarily unreadable (Postfix must answer 454 4.7.0,
 not a permanent 535)."""
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import tempfile
@@ -111,7 +112,7 @@ def test_postfix_sasl_dovecot(postfix, roost_factory):
              "-s", "SHA512-CRYPT", "-p", "marypw"], capture_output=True, text=True
         ).stdout.strip()])
     sock = postfix["queue"] / "private" / "auth"
-    body = (PORTS_OFF + "auth_mechanisms = plain login\nauth_verbose = yes\n"
+    body = (PORTS_OFF + "auth_mechanisms = plain login apop\nauth_verbose = yes\n"
             "passdb {\n  driver = passwd-file\n"
             f"  args = scheme=PLAIN username_format=%u {users}\n}}\n"
             "service auth {\n"
@@ -125,6 +126,9 @@ def test_postfix_sasl_dovecot(postfix, roost_factory):
 
     out = swaks(postfix["port"], "PLAIN", "john@example.com", "secret")
     assert "235 2.7.0 Authentication successful" in out, out
+    # APOP is listed as "private" by auth: Postfix does not offer it
+    ehlo_auth = [line for line in out.splitlines() if re.search(r"250[- ]AUTH ", line)]
+    assert ehlo_auth and "PLAIN" in ehlo_auth[0] and "APOP" not in ehlo_auth[0], out
     out = swaks(postfix["port"], "LOGIN", "john@example.com", "secret")
     assert "235 2.7.0 Authentication successful" in out, out
     out = swaks(postfix["port"], "LOGIN", "mary@example.com", "marypw")

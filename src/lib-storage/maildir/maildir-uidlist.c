@@ -196,3 +196,55 @@ void maildir_uidlist_write(const struct maildir_uidlist *list, string_t *dest)
 	array_foreach(&list->recs, rec)
 		maildir_uidlist_write_rec(dest, rec);
 }
+
+/* The next space-separated field of ext at *pos, or NULL at the end. */
+static const char *ext_next_field(const char **pos, size_t *len_r)
+{
+	const char *p = *pos, *start;
+
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return NULL;
+	start = p;
+	while (*p != ' ' && *p != '\0')
+		p++;
+	*len_r = (size_t)(p - start);
+	*pos = p;
+	return start;
+}
+
+const char *maildir_uidlist_ext_get(pool_t pool, const char *ext, char key)
+{
+	const char *pos = ext, *field;
+	size_t len;
+
+	while ((field = ext_next_field(&pos, &len)) != NULL) {
+		if (field[0] == key)
+			return p_strndup(pool, field + 1, len - 1);
+	}
+	return NULL;
+}
+
+const char *maildir_uidlist_ext_set(pool_t pool, const char *ext, char key, const char *value)
+{
+	string_t *str = str_new(pool_temp, strlen(ext) + strlen(value) + 4);
+	const char *pos = ext, *field;
+	size_t len;
+
+	if (key < 'A' || key > 'Z')
+		return NULL;
+	for (const char *v = value; *v != '\0'; v++) {
+		if ((unsigned char)*v <= 0x20 || (unsigned char)*v >= 0x7f)
+			return NULL;
+	}
+	while ((field = ext_next_field(&pos, &len)) != NULL) {
+		if (field[0] == key)
+			continue;
+		str_append_data(str, field, len);
+		str_append_c(str, ' ');
+	}
+	str_append_c(str, key);
+	str_append(str, value);
+	return p_strdup(pool, str_c(str));
+}

@@ -49,4 +49,13 @@ void maildir_uidlist_write(const struct maildir_uidlist *list, string_t *dest);
 /* One record line, for appending. */
 void maildir_uidlist_write_rec(string_t *dest, const struct maildir_uidlist_rec *rec);
 
+/* Record extension fields (rec->ext: "W32 S28 Pabc"). The value of field
+   key ('A'..'Z'): NULL when absent, "" when the field has no value; from
+   pool. */
+const char *maildir_uidlist_ext_get(pool_t pool, const char *ext, char key);
+/* ext with field key set to value (replacing the field if present),
+   allocated from pool. Returns NULL when key is not 'A'..'Z' or value has
+   a byte that cannot be in a field (space, control, 0x7f and above). */
+const char *maildir_uidlist_ext_set(pool_t pool, const char *ext, char key, const char *value);
+
 #endif
