@@ -47,6 +47,8 @@
 #define LMTP_OUTPUT_MAX_BUFFER (64 * 1024)
 #define LMTP_SPOOL_FLUSH_SIZE (64 * 1024)
 #define LMTP_MAX_RECIPIENTS 1000
+/* the longest a completed message waits for others to join its commit */
+#define LMTP_COMMIT_DELAY_MSECS 5
 
 enum lmtp_client_state {
 	LMTP_STATE_COMMAND,  /* reading command lines */
@@ -312,6 +314,34 @@ static void clients_commit(void *context ATTR_UNUSED)
 	}
 }
 
+/* Whether a connection is in the middle of a transaction that may still
+   join the batch. */
+static bool clients_have_open_transaction(void)
+{
+	for (struct lmtp_client *client = clients; client != NULL; client = client->next) {
+		if (client->have_mail && client->state != LMTP_STATE_COMMITTING &&
+		    client->state != LMTP_STATE_CLOSING)
+			return true;
+	}
+	return false;
+}
+
+/* Group commit: the batch is committed on the next loop turn when no
+   other connection is in a transaction; otherwise after at most
+   LMTP_COMMIT_DELAY_MSECS, so that the transactions completing
+   meanwhile share its fsyncs. */
+static void clients_commit_schedule(void)
+{
+	if (clients_have_open_transaction()) {
+		if (to_commit == NULL)
+			to_commit = timeout_add_once(LMTP_COMMIT_DELAY_MSECS, clients_commit, NULL);
+		return;
+	}
+	if (to_commit != NULL)
+		timeout_remove(&to_commit);
+	to_commit = timeout_add_once(0, clients_commit, NULL);
+}
+
 /* The body is complete: the recipients join the batch; the replies come
    after its commit. */
 static void client_deliver(struct lmtp_client *client)
@@ -361,8 +391,7 @@ static void client_deliver(struct lmtp_client *client)
 		io_remove(&client->io);
 	client->next_committing = committing;
 	committing = client;
-	if (to_commit == NULL)
-		to_commit = timeout_add_once(0, clients_commit, NULL);
+	clients_commit_schedule();
 }
 
 /* ---- commands ---- */
