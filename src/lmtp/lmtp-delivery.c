@@ -191,6 +191,7 @@ struct batch_box {
 	/* the entries saved in t, in save order */
 	ARRAY(struct batch_entry *) saved;
 	bool synced;
+	bool group_commit;
 };
 
 struct batch_entry {
@@ -364,6 +365,7 @@ static struct batch_box *batch_get_box(struct lmtp_delivery_batch *batch, struct
 	bb->user = bu;
 	bb->vname = p_strdup(batch->pool, vname);
 	bb->box = box;
+	bb->group_commit = array_count(&batch->entries) > 1;
 	p_array_init(&bb->saved, batch->pool, 4);
 	array_push(&batch->boxes, &bb);
 	return bb;
@@ -502,7 +504,9 @@ static struct mailbox_transaction *batch_box_transaction(struct batch_box *bb)
 {
 	if (bb->t == NULL) {
 		bb->t = mailbox_transaction_begin(bb->box);
-		mailbox_transaction_set_group_commit(bb->t);
+		/* deferring the file fsyncs pays only when there are several */
+		if (bb->group_commit)
+			mailbox_transaction_set_group_commit(bb->t);
 	}
 	return bb->t;
 }
