@@ -374,7 +374,7 @@ static const struct setting_def all_setting_defs[] = {
 	S(SET_LIST, mail_never_cache_fields, "imap.envelope", F),
 	S(SET_BOOL, mail_nfs_index, "no", F),
 	S(SET_BOOL, mail_nfs_storage, "no", F),
-	S(SET_STR, mail_plugin_dir, ROOST_LIBEXECDIR "/modules", F),
+	S(SET_STR, mail_plugin_dir, ROOST_MODULEDIR, F),
 	/* words that name no plugin Roost has get a warning (config-load.c) */
 	S(SET_LIST, mail_plugins, "", F),
 	S(SET_UINT, mail_prefetch_count, "0", F),

@@ -5,6 +5,8 @@
 #include "master-settings.h"
 #include "all-settings.h"
 #include "config-load.h"
+#include "module-dir.h"
+#include "roost-config.h"
 
 #include <unistd.h>
 
@@ -20,9 +22,30 @@ static const char *const roost_mail_plugins[] = {
 	NULL,
 };
 
+/* Dovecot 2.3's mail plugins that Roost has not built yet: a configuration
+   naming them (mail_plugins = $mail_plugins sieve) keeps working, with a
+   warning, and the processes skip them until their module is installed in
+   mail_plugin_dir. */
+static const char *const planned_mail_plugins[] = {
+	"acl", "imap_acl", "quota", "imap_quota", "quota_clone", "trash", "sieve",
+	"imap_sieve", "imap_filter_sieve", "fts", "fts_lucene", "fts_solr", "fts_squat",
+	"zlib", "imap_zlib", "mail_compress", "mail_crypt", "mail_crypt_acl", "notify",
+	"notify_status", "mail_log", "push_notification", "push_notification_lua",
+	"last_login", "lazy_expunge", "listescape", "virtual", "mailbox_alias",
+	"charset_alias", "replication", "pop3_migration", "welcome", "old_stats",
+	"imap_old_stats", "stats", "expire", "autocreate", "mail_lua", "apparmor",
+	"antispam", "imapsieve", "var_expand_crypt", NULL,
+};
+
 bool config_mail_plugin_is_available(const char *name)
 {
 	return str_array_find(roost_mail_plugins, name);
+}
+
+bool config_mail_plugin_is_planned(const char *name)
+{
+	return str_array_find(planned_mail_plugins, name) &&
+	       !config_mail_plugin_is_available(name);
 }
 
 bool config_executable_is_known(const char *executable)
@@ -95,7 +118,7 @@ static bool config_name_list_contains(const ARRAY_TYPE(const_string) *list, cons
 }
 
 static void config_check_mail_plugins_in(struct config_tree *tree,
-					 const struct config_node *section,
+					 const struct config_node *section, const char *plugin_dir,
 					 ARRAY_TYPE(const_string) *warned,
 					 ARRAY_TYPE(settings_error) *warnings)
 {
@@ -105,7 +128,8 @@ static void config_check_mail_plugins_in(struct config_tree *tree,
 			/* mail_plugins is a root setting; it may also sit in
 			   protocol/local/remote/local_name filters */
 			if (settings_is_filter_section(node->key))
-				config_check_mail_plugins_in(tree, node, warned, warnings);
+				config_check_mail_plugins_in(tree, node, plugin_dir, warned,
+							     warnings);
 			continue;
 		}
 		if (strcmp(node->key, "mail_plugins") != 0 || node->value == NULL)
@@ -118,14 +142,21 @@ static void config_check_mail_plugins_in(struct config_tree *tree,
 			/* an unexpanded $mail_plugins means "nothing so far";
 			   one warning per plugin, at its first mention */
 			if (name[0] == '$' || config_mail_plugin_is_available(name) ||
+			    module_dir_has(plugin_dir, name) ||
 			    config_name_list_contains(warned, name))
 				continue;
 			array_push(warned, &name);
 			config_add_message(tree->pool, warnings, node->file, node->line,
+					   config_mail_plugin_is_planned(name) ?
 					   p_strdup_printf(tree->pool,
 							   "mail_plugins: plugin '%s' is not "
 							   "available yet; it has no effect",
-							   name));
+							   name) :
+					   p_strdup_printf(tree->pool,
+							   "mail_plugins: Plugin '%s' not found "
+							   "from directory %s: the processes "
+							   "that load it will fail to start",
+							   name, plugin_dir));
 		}
 	}
 }
@@ -135,8 +166,13 @@ static void config_check_mail_plugins(struct config_tree *tree,
 {
 	ARRAY_TYPE(const_string) warned;
 
+	const struct config_node *dir_node = config_section_find_setting(tree->root,
+									 "mail_plugin_dir");
+	const char *plugin_dir = dir_node != NULL && dir_node->value != NULL ?
+		dir_node->value : ROOST_MODULEDIR;
+
 	p_array_init(&warned, tree->pool, 8);
-	config_check_mail_plugins_in(tree, tree->root, &warned, warnings);
+	config_check_mail_plugins_in(tree, tree->root, plugin_dir, &warned, warnings);
 }
 
 /* ---- protocols ---- */

@@ -7,7 +7,9 @@
    all_settings_table, plus the checks that need the whole picture:
    - every word of mail_plugins that names a plugin Roost does not have gives
      one warning ("mail_plugins: plugin 'sieve' is not available yet; it has
-     no effect");
+     no effect" for the Dovecot plugins still to come, "Plugin 'x' not
+     found from directory D" for the others), unless mail_plugin_dir has
+     its module;
    - "sieve" and "submission" in protocols give a warning each (Roost does
      not serve them yet) instead of the error of an unknown protocol;
    - a service whose executable is not a Roost program (Dovecot's
@@ -34,6 +36,11 @@ int config_load(const char *path, struct config_tree **tree_r,
 /* Whether Roost has the plugin of that mail_plugins word. None are built
    yet; the quota and Sieve work adds theirs here. */
 bool config_mail_plugin_is_available(const char *name);
+/* Whether the word names a Dovecot plugin Roost has not built yet (sieve,
+   quota, ...): configurations naming it keep working with a warning, and
+   the mail processes skip it while mail_plugin_dir has no module for it.
+   Any other missing plugin stops the process at start, as in Dovecot. */
+bool config_mail_plugin_is_planned(const char *name);
 
 /* Whether the first word of a service's executable is a program Roost
    installs (imap-login, imap, pop3-login, pop3, lmtp, auth, anvil). */

@@ -238,6 +238,11 @@ static void test_known_programs(void)
 	test_assert(!config_executable_is_known("/usr/local/bin/imap"));
 	test_assert(!config_mail_plugin_is_available("sieve"));
 	test_assert(!config_mail_plugin_is_available("quota"));
+	test_assert(config_mail_plugin_is_planned("sieve"));
+	test_assert(config_mail_plugin_is_planned("quota"));
+	test_assert(config_mail_plugin_is_planned("imap_quota"));
+	test_assert(!config_mail_plugin_is_planned("nosuch"));
+	test_assert(!config_mail_plugin_is_planned("test_deliver"));
 	test_end();
 }
 

@@ -188,6 +188,21 @@ struct mail_transaction_commit_changes {
    have been applied). Frees the transaction. */
 int mailbox_transaction_commit(struct mailbox_transaction **t, pool_t pool,
 			       struct mail_transaction_commit_changes *changes);
+/* Group commit. A transaction marked before its saves has their fsync
+   deferred to the commit (the writeback starts at save_finish), so that
+   mailbox_transactions_commit() can sync many messages with few journal
+   commits. */
+void mailbox_transaction_set_group_commit(struct mailbox_transaction *t);
+/* Commits ts[0..count-1] (any mailboxes of users of this process's uid),
+   each with mailbox_transaction_commit()'s guarantees, running every
+   durability step for all of them before the next: all files fsynced,
+   then (locks taken in path order) all renames, each directory fsynced
+   once, every UID list written then synced, then the indexes. rets_r[i]
+   is 0, or -1 with the error on ts[i]'s mailbox; changes is NULL or an
+   array of count. Frees the transactions. */
+void mailbox_transactions_commit(struct mailbox_transaction **ts, unsigned int count,
+				 pool_t pool, struct mail_transaction_commit_changes *changes,
+				 int *rets_r);
 void mailbox_transaction_rollback(struct mailbox_transaction **t);
 
 /* ---- POP3 UIDLs kept with the messages ----

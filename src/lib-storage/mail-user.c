@@ -5,6 +5,7 @@
 #include "mail-user.h"
 #include "mail-storage-private.h"
 #include "mail-storage-settings.h"
+#include "mail-storage-hooks.h"
 
 #include <sys/stat.h>
 
@@ -216,6 +217,7 @@ void mail_user_free(struct mail_user **_user)
 	struct mail_user *user = *_user;
 
 	*_user = NULL;
+	hook_mail_user_deinit(user);
 	pool_unref(&user->pool);
 }
 

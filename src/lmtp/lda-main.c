@@ -239,14 +239,28 @@ int main(int argc, char *argv[])
 	}
 	rcpt.detail = "";
 	rcpt.mailbox = mailbox;
+	rcpt.address = address != NULL ? address : rcpt.username;
 	nl = crlf ? "\r\n" : "\n";
 	headers = str_new(pool, 256);
 	str_printfa(headers, "Return-Path: <%s>%s", sender, nl);
-	str_printfa(headers, "Delivered-To: %s%s", address != NULL ? address : rcpt.username, nl);
+	str_printfa(headers, "Delivered-To: %s%s", rcpt.address, nl);
 	msg.headers = str_c(headers);
-	struct lmtp_delivery_source *source = NULL;
-	lmtp_delivery_deliver(set, storage_setp, &msg, &rcpt, pool, &source, &result);
-	lmtp_delivery_source_free(&source);
+	msg.nl = nl;
+	msg.mail_from = sender;
+	msg.session_id = "lda";
+	/* as dovecot-lda: a plugin that cannot be loaded is a temporary
+	   failure (the MTA keeps the message) */
+	if (lmtp_delivery_plugins_load(set, &error) < 0) {
+		i_error("%s", error);
+		i_close_fd(&msg.fd);
+		pool_unref(&pool);
+		master_service_deinit(&service);
+		return EX_TEMPFAIL;
+	}
+	struct lmtp_delivery_batch *batch = lmtp_delivery_batch_create(set, storage_setp, "localhost");
+	lmtp_delivery_batch_add(batch, &msg, &rcpt, pool, &result);
+	lmtp_delivery_batch_commit(&batch);
+	lmtp_delivery_plugins_unload();
 	i_close_fd(&msg.fd);
 	if (result.code == 250) {
 		i_info("%s: saved mail to %s uid=%u", str_sanitize(pool, rcpt.username, 200),

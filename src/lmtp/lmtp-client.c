@@ -8,13 +8,16 @@
    parsed as commands in order.
 
    The message body goes to an unlinked spool file in mail_temp_dir, so a
-   large message never sits in memory. After the body every recipient is
-   delivered (lmtp-delivery.c: durable before it returns), and only then
-   are the per-recipient replies written, in RCPT order.
+   large message never sits in memory. After the body the transaction's
+   recipients join the process's delivery batch and the connection stops
+   reading; the batch is committed on the next loop turn together with
+   the transactions of the other connections that completed meanwhile
+   (group commit, lmtp-delivery.h: they share their fsyncs), and only
+   then are the per-recipient replies written, in RCPT order.
 
-   Blocking: userdb lookups (auth-master client) and deliveries are
-   synchronous; the built-in service has client_limit = 1, so one
-   connection never waits for another's. */
+   Blocking: userdb lookups (auth-master client) and the batch commit are
+   synchronous: the connections of one process (client_limit) wait for
+   each other's, which is what lets them share the durability points. */
 #include "lib.h"
 #include "str.h"
 #include "strfuncs.h"
@@ -44,11 +47,14 @@
 #define LMTP_OUTPUT_MAX_BUFFER (64 * 1024)
 #define LMTP_SPOOL_FLUSH_SIZE (64 * 1024)
 #define LMTP_MAX_RECIPIENTS 1000
+/* the longest a completed message waits for others to join its commit */
+#define LMTP_COMMIT_DELAY_MSECS 5
 
 enum lmtp_client_state {
 	LMTP_STATE_COMMAND,  /* reading command lines */
 	LMTP_STATE_DATA,     /* reading a DATA body */
 	LMTP_STATE_BDAT,     /* reading a BDAT chunk */
+	LMTP_STATE_COMMITTING, /* the message waits for the batch commit */
 	LMTP_STATE_CLOSING,  /* QUIT given or fatal error: no more input */
 };
 
@@ -61,6 +67,7 @@ struct lmtp_recipient {
 };
 
 struct lmtp_client {
+	struct lmtp_client *prev, *next; /* every connection of the process */
 	pool_t pool;       /* the connection's */
 	pool_t trans_pool; /* the current transaction's */
 	const struct lmtp_globals *g;
@@ -92,7 +99,21 @@ struct lmtp_client {
 	struct smtp_dot_decoder *dot;
 	uint64_t bdat_left;
 	bool bdat_last, bdat_started, bdat_failed;
+	/* waiting for the batch commit */
+	struct lmtp_delivery_message *msg;
+	struct lmtp_delivery_result *results;
+	struct lmtp_client *next_committing;
 };
+
+/* The process's connections, and the group commit shared by them. */
+static struct lmtp_client *clients;
+static struct lmtp_delivery_batch *pending_batch;
+static struct lmtp_client *committing;
+static struct timeout *to_commit;
+
+static void client_input(void *context);
+static void client_process(struct lmtp_client *client);
+static void client_disconnect_later(struct lmtp_client *client, const char *reason);
 
 typedef void lmtp_cmd_func_t(struct lmtp_client *client, const char *args);
 
@@ -215,56 +236,27 @@ static void client_build_headers(struct lmtp_client *client, string_t *dest)
 	lmtp_proto_append_headers(dest, &info);
 }
 
-/* The body is complete: deliver to every recipient, then reply. */
-static void client_deliver(struct lmtp_client *client)
+/* Replies for every recipient (their saves are durable), in RCPT order. */
+static void client_deliver_finish(struct lmtp_client *client)
 {
-	struct lmtp_delivery_message msg;
-	struct lmtp_delivery_result *results;
-	struct lmtp_delivery_source *source = NULL;
+	struct lmtp_delivery_result *results = client->results;
 	unsigned int i, count = array_count(&client->rcpts);
-	string_t *headers = str_new(client->trans_pool, 512);
 
-	if (!client->msg_too_big && !client->spool_failed)
-		client_spool_flush(client);
-	results = p_new(client->trans_pool, struct lmtp_delivery_result, count);
-	client_build_headers(client, headers);
-	memset(&msg, 0, sizeof(msg));
-	msg.fd = client->spool_fd;
-	msg.size = client->msg_size;
-	msg.headers = str_c(headers);
 	for (i = 0; i < count; i++) {
 		struct lmtp_recipient *rcpt = array_idx_elem(&client->rcpts, i);
-		struct lmtp_delivery_recipient drcpt = {
-			.username = rcpt->username, .fields = rcpt->fields, .detail = rcpt->detail,
-		};
 
-		if (client->msg_too_big) {
-			results[i].code = 552;
-			results[i].enh = "5.3.4";
-			results[i].text = "Message size exceeds fixed maximum message size";
-			continue;
-		}
-		if (client->spool_failed) {
-			lmtp_delivery_error_reply(MAIL_ERROR_TEMP, &results[i]);
-			continue;
-		}
-		lmtp_delivery_deliver(client->g->set, client->g->storage_set, &msg, &drcpt,
-				      client->trans_pool, &source, &results[i]);
 		if (results[i].code == 250) {
 			i_info("%s: from=<%s> size=%llu: saved mail to %s uid=%u",
 			       str_sanitize(pool_temp, rcpt->username, 200),
-			       str_sanitize(pool_temp, smtp_address_encode(pool_temp,
-									   &client->mail.path), 200),
+			       str_sanitize(pool_temp, client->msg->mail_from, 200),
 			       (unsigned long long)client->msg_size,
 			       str_sanitize(pool_temp, results[i].mailbox, 200), results[i].uid);
 		} else {
 			i_info("%s: delivery failed: %u %s",
 			       str_sanitize(pool_temp, rcpt->username, 200), results[i].code,
-			       results[i].text);
+			       str_sanitize(pool_temp, results[i].text, 200));
 		}
 	}
-	lmtp_delivery_source_free(&source);
-	/* every save above is durable: now the replies, in RCPT order */
 	for (i = 0; i < count; i++) {
 		struct lmtp_recipient *rcpt = array_idx_elem(&client->rcpts, i);
 		const char *text = results[i].code == 250 ?
@@ -274,6 +266,132 @@ static void client_deliver(struct lmtp_client *client)
 		client_reply(client, results[i].code, results[i].enh, text);
 	}
 	client_transaction_reset(client);
+}
+
+/* Reads what the other connections have sent already, so that messages
+   completed meanwhile join this commit. */
+static void clients_drain_input(void)
+{
+	struct lmtp_client *client, *next;
+
+	for (client = clients; client != NULL; client = next) {
+		next = client->next;
+		if (client->io != NULL && client->state != LMTP_STATE_COMMITTING &&
+		    client->state != LMTP_STATE_CLOSING)
+			client_input(client);
+	}
+}
+
+static void clients_commit(void *context ATTR_UNUSED)
+{
+	struct lmtp_delivery_batch *batch;
+	struct lmtp_client *client, *next;
+
+	to_commit = NULL;
+	clients_drain_input();
+	batch = pending_batch;
+	pending_batch = NULL;
+	if (batch != NULL)
+		lmtp_delivery_batch_commit(&batch);
+	/* every save above is durable: now the replies */
+	client = committing;
+	committing = NULL;
+	for (; client != NULL; client = next) {
+		next = client->next_committing;
+		client->next_committing = NULL;
+		ostream_cork(client->output);
+		client_deliver_finish(client);
+		client->state = LMTP_STATE_COMMAND;
+		/* pipelined commands may be buffered already */
+		client_process(client);
+		ostream_uncork(client->output);
+		if (client->state == LMTP_STATE_CLOSING)
+			client_disconnect_later(client, NULL);
+		else if (ostream_is_failed(client->output))
+			client_disconnect_later(client, ostream_get_error(client->output));
+		else if (client->io == NULL && client->state != LMTP_STATE_COMMITTING)
+			client->io = io_add(client->fd, IO_READ, client_input, client);
+	}
+}
+
+/* Whether a connection is in the middle of a transaction that may still
+   join the batch. */
+static bool clients_have_open_transaction(void)
+{
+	for (struct lmtp_client *client = clients; client != NULL; client = client->next) {
+		if (client->have_mail && client->state != LMTP_STATE_COMMITTING &&
+		    client->state != LMTP_STATE_CLOSING)
+			return true;
+	}
+	return false;
+}
+
+/* Group commit: the batch is committed on the next loop turn when no
+   other connection is in a transaction; otherwise after at most
+   LMTP_COMMIT_DELAY_MSECS, so that the transactions completing
+   meanwhile share its fsyncs. */
+static void clients_commit_schedule(void)
+{
+	if (clients_have_open_transaction()) {
+		if (to_commit == NULL)
+			to_commit = timeout_add_once(LMTP_COMMIT_DELAY_MSECS, clients_commit, NULL);
+		return;
+	}
+	if (to_commit != NULL)
+		timeout_remove(&to_commit);
+	to_commit = timeout_add_once(0, clients_commit, NULL);
+}
+
+/* The body is complete: the recipients join the batch; the replies come
+   after its commit. */
+static void client_deliver(struct lmtp_client *client)
+{
+	struct lmtp_delivery_message *msg;
+	unsigned int i, count = array_count(&client->rcpts);
+	string_t *headers = str_new(client->trans_pool, 512);
+
+	if (!client->msg_too_big && !client->spool_failed)
+		client_spool_flush(client);
+	client->results = p_new(client->trans_pool, struct lmtp_delivery_result, count);
+	client_build_headers(client, headers);
+	msg = client->msg = p_new(client->trans_pool, struct lmtp_delivery_message, 1);
+	msg->fd = client->spool_fd;
+	msg->size = client->msg_size;
+	msg->headers = str_c(headers);
+	msg->nl = "\r\n";
+	msg->mail_from = smtp_address_encode(client->trans_pool, &client->mail.path);
+	msg->session_id = client->transaction_id;
+	for (i = 0; i < count; i++) {
+		struct lmtp_recipient *rcpt = array_idx_elem(&client->rcpts, i);
+		struct lmtp_delivery_recipient drcpt = {
+			.username = rcpt->username, .fields = rcpt->fields, .detail = rcpt->detail,
+			.address = rcpt->address, .orcpt = rcpt->orcpt,
+		};
+
+		if (client->msg_too_big) {
+			client->results[i].code = 552;
+			client->results[i].enh = "5.3.4";
+			client->results[i].text = "Message size exceeds fixed maximum message size";
+			continue;
+		}
+		if (client->spool_failed) {
+			lmtp_delivery_error_reply(MAIL_ERROR_TEMP, &client->results[i]);
+			continue;
+		}
+		if (pending_batch == NULL)
+			pending_batch = lmtp_delivery_batch_create(client->g->set,
+								   client->g->storage_set,
+								   client->g->hostname);
+		lmtp_delivery_batch_add(pending_batch, msg, &drcpt, client->trans_pool,
+					&client->results[i]);
+	}
+	/* no more input until the replies are out */
+	client->state = LMTP_STATE_COMMITTING;
+	if (client->io != NULL)
+		io_remove(&client->io);
+	client->next_committing = committing;
+	committing = client;
+	clients_commit_schedule();
 }
 
 /* ---- commands ---- */
@@ -400,6 +518,21 @@ static void cmd_rcpt(struct lmtp_client *client, const char *args)
 		client_reply(client, 550, "5.1.1",
 			     t_strdup_printf("<%s> User doesn't exist: %s", addr, addr));
 		return;
+	}
+	if (set->lmtp_rcpt_check_quota) {
+		/* the quota plugin's answer before the body is sent */
+		struct lmtp_delivery_recipient drcpt = {
+			.username = username, .fields = fields, .detail = detail,
+			.address = addr, .orcpt = rcpt.orcpt,
+		};
+		struct lmtp_delivery_result result;
+
+		if (lmtp_delivery_rcpt_check_quota(set, client->g->storage_set, &drcpt,
+						   client->trans_pool, &result) < 0) {
+			client_reply(client, result.code, result.enh,
+				     t_strdup_printf("<%s> %s", addr, result.text));
+			return;
+		}
 	}
 	r = p_new(client->trans_pool, struct lmtp_recipient, 1);
 	r->address = addr;
@@ -646,6 +779,7 @@ static void client_process(struct lmtp_client *client)
 	for (;;) {
 		switch (client->state) {
 		case LMTP_STATE_CLOSING:
+		case LMTP_STATE_COMMITTING:
 			return;
 		case LMTP_STATE_DATA:
 			if (!client_input_data(client))
@@ -698,11 +832,15 @@ static void client_input(void *context)
 	ssize_t ret;
 	bool eof;
 
+	if (client->state == LMTP_STATE_COMMITTING)
+		return;
 	ostream_cork(client->output);
 	ret = line_reader_fill(client->reader);
 	eof = ret < 0;
 	client_process(client);
 	ostream_uncork(client->output);
+	if (client->state == LMTP_STATE_COMMITTING)
+		return;
 	if (client->state == LMTP_STATE_CLOSING)
 		client_disconnect_later(client, NULL);
 	else if (eof)
@@ -746,6 +884,10 @@ struct lmtp_client *lmtp_client_create(const struct lmtp_globals *globals, int f
 	client->trans_pool = pool_alloconly_create("lmtp transaction", 4096);
 	p_array_init(&client->rcpts, client->trans_pool, 8);
 	client->io = io_add(fd, IO_READ, client_input, client);
+	client->next = clients;
+	if (clients != NULL)
+		clients->prev = client;
+	clients = client;
 	i_info("Connect from %s", info->is_unix ? "local" : client->remote_ip_str);
 	client_reply(client, 220, NULL,
 		     t_strdup_printf("%s Roost ready.", globals->hostname));
@@ -758,6 +900,13 @@ void lmtp_client_destroy(struct lmtp_client **_client)
 	void (*destroyed)(void) = client->g->client_destroyed;
 
 	*_client = NULL;
+	i_assert(client->state != LMTP_STATE_COMMITTING);
+	if (client->prev != NULL)
+		client->prev->next = client->next;
+	else
+		clients = client->next;
+	if (client->next != NULL)
+		client->next->prev = client->prev;
 	if (client->io != NULL)
 		io_remove(&client->io);
 	if (client->to_destroy != NULL)

@@ -6,6 +6,12 @@
 #include "mail-storage.h"
 #include "mail-storage-settings.h"
 #include "mail-user.h"
+#include "mail-storage-hooks.h"
+#include "mail-deliver-hooks.h"
+#include "config-load.h"
+#include "module-dir.h"
+#include "smtp-parser.h"
+#include "lmtp-proto.h"
 #include "lmtp-settings.h"
 #include "lmtp-delivery.h"
 
@@ -15,13 +21,6 @@
 
 #define LMTP_DELIVERY_IO_SIZE (64 * 1024)
 
-struct lmtp_delivery_source {
-	uid_t uid;
-	gid_t gid;
-	struct mail_user *user;
-	struct mailbox *box;
-	uint32_t msg_uid;
-};
 
 static const char *field_find(const char *const *fields, const char *key)
 {
@@ -146,14 +145,344 @@ void lmtp_delivery_error_reply(enum mail_error error, struct lmtp_delivery_resul
 	}
 }
 
-static int lmtp_delivery_write_body(struct mail_save_context *save,
-				    const struct lmtp_delivery_message *msg, const char **error_r)
+/* ---- plugins ---- */
+
+int lmtp_delivery_plugins_load(const struct lmtp_settings *set, const char **error_r)
 {
+	ARRAY_TYPE(const_string) names;
+
+	mail_storage_plugin_settings_set(set->plugin);
+	p_array_init(&names, pool_temp, 8);
+	for (const char *const *n = set->mail_plugins; n != NULL && *n != NULL; n++) {
+		const char *name = *n;
+
+		if (name[0] == '$' || name[0] == '\0')
+			continue;
+		if (config_mail_plugin_is_planned(name) &&
+		    !module_dir_has(set->mail_plugin_dir, name)) {
+			/* the seed configurations name sieve and quota */
+			i_warning("mail_plugins: plugin '%s' is not available yet; it has no effect",
+				  name);
+			continue;
+		}
+		array_push(&names, &name);
+	}
+	array_append_space(&names);
+	return mail_storage_plugins_load(set->mail_plugin_dir, array_front(&names), error_r);
+}
+
+void lmtp_delivery_plugins_unload(void)
+{
+	mail_storage_plugins_unload();
+}
+
+/* ---- the batch ---- */
+
+struct batch_user {
+	const char *username;
+	struct mail_user *user;
+};
+
+struct batch_box {
+	struct batch_user *user;
+	const char *vname;
+	struct mailbox *box;
+	struct mailbox_transaction *t;
+	/* the entries saved in t, in save order */
+	ARRAY(struct batch_entry *) saved;
+	bool synced;
+	bool group_commit;
+};
+
+struct batch_entry {
+	const struct lmtp_delivery_message *msg;
+	struct lmtp_delivery_recipient rcpt;
+	pool_t pool;
+	struct lmtp_delivery_result *result;
+	uid_t uid;
+	gid_t gid;
+	struct batch_user *user;
+	struct batch_box *box;
+	/* header lines a plugin added: this copy is not byte-identical */
+	const char *extra_headers;
+	/* the copy this one is a hard link of */
+	struct batch_entry *source;
+	bool done;
+};
+
+struct lmtp_delivery_batch {
+	pool_t pool;
+	const struct lmtp_settings *set;
+	const struct mail_storage_settings *storage_set;
+	const char *hostname;
+	ARRAY(struct batch_entry *) entries;
+	/* per uid group, reset between groups */
+	ARRAY(struct batch_user *) users;
+	ARRAY(struct batch_box *) boxes;
+};
+
+struct lmtp_delivery_batch *lmtp_delivery_batch_create(const struct lmtp_settings *set,
+						       const struct mail_storage_settings *storage_set,
+						       const char *hostname)
+{
+	pool_t pool = pool_alloconly_create("lmtp delivery batch", 4096);
+	struct lmtp_delivery_batch *batch = p_new(pool, struct lmtp_delivery_batch, 1);
+
+	batch->pool = pool;
+	batch->set = set;
+	batch->storage_set = storage_set;
+	batch->hostname = p_strdup(pool, hostname);
+	p_array_init(&batch->entries, pool, 16);
+	p_array_init(&batch->users, pool, 8);
+	p_array_init(&batch->boxes, pool, 8);
+	return batch;
+}
+
+void lmtp_delivery_batch_add(struct lmtp_delivery_batch *batch,
+			     const struct lmtp_delivery_message *msg,
+			     const struct lmtp_delivery_recipient *rcpt, pool_t pool,
+			     struct lmtp_delivery_result *result_r)
+{
+	struct batch_entry *entry = p_new(batch->pool, struct batch_entry, 1);
+
+	memset(result_r, 0, sizeof(*result_r));
+	entry->msg = msg;
+	entry->rcpt = *rcpt;
+	entry->pool = pool;
+	entry->result = result_r;
+	array_push(&batch->entries, &entry);
+}
+
+unsigned int lmtp_delivery_batch_count(const struct lmtp_delivery_batch *batch)
+{
+	return array_count(&batch->entries);
+}
+
+static void entry_fail(struct batch_entry *entry, enum mail_error error)
+{
+	lmtp_delivery_error_reply(error, entry->result);
+	entry->done = true;
+}
+
+/* Sets up a mail user: its settings (userdb mail overrides mail_location)
+   and the plugins' mail_user_created hooks. */
+static struct mail_user *delivery_user_create(const struct mail_storage_settings *storage_set,
+					      const struct lmtp_delivery_recipient *rcpt,
+					      pool_t pool, const char **error_r)
+{
+	struct mail_storage_settings *uset = p_new(pool, struct mail_storage_settings, 1);
+	const char *mail = field_find(rcpt->fields, "mail");
+	const char *home = field_find(rcpt->fields, "home");
+	struct mail_user *user;
+
+	*uset = *storage_set;
+	if (mail != NULL && mail[0] != '\0')
+		uset->mail_location = mail;
+	if (home != NULL && home[0] == '\0')
+		home = NULL;
+	if (mail_user_create(uset, rcpt->username, home, &user, error_r) < 0)
+		return NULL;
+	mail_user_plugins_init(user, rcpt->fields);
+	return user;
+}
+
+static struct batch_user *batch_get_user(struct lmtp_delivery_batch *batch,
+					 struct batch_entry *entry)
+{
+	struct batch_user *bu;
+	const char *error;
+
+	array_foreach_elem(&batch->users, bu) {
+		if (strcmp(bu->username, entry->rcpt.username) == 0)
+			return bu;
+	}
+	bu = p_new(batch->pool, struct batch_user, 1);
+	bu->username = p_strdup(batch->pool, entry->rcpt.username);
+	bu->user = delivery_user_create(batch->storage_set, &entry->rcpt, batch->pool, &error);
+	if (bu->user == NULL)
+		i_error("Cannot set up the mail user %s: %s",
+			str_sanitize(pool_temp, entry->rcpt.username, 200), error);
+	array_push(&batch->users, &bu);
+	return bu;
+}
+
+/* Opens vname for saving. Returns 1, 0 when it does not exist (and may not
+   be created), -1 on error (*error_r). */
+static int batch_box_open(const struct lmtp_settings *set, struct mailbox *box,
+			  enum mail_error *error_r)
+{
+	const char *vname = mailbox_get_vname(box);
+	int ret;
+
+	*error_r = MAIL_ERROR_NONE;
+	if (strcmp(vname, "INBOX") != 0) {
+		ret = mailbox_exists(box);
+		if (ret == 0 && !set->lda_mailbox_autocreate)
+			return 0;
+		if (ret == 0) {
+			if (mailbox_create(box, NULL) < 0 &&
+			    (mailbox_get_last_error(box, error_r), *error_r != MAIL_ERROR_EXISTS))
+				goto fail;
+			if (set->lda_mailbox_autosubscribe && mailbox_set_subscribed(box, true) < 0)
+				i_warning("Failed to subscribe to %s", str_sanitize(pool_temp, vname, 200));
+		} else if (ret < 0) {
+			goto fail;
+		}
+	}
+	if (mailbox_open(box) == 0)
+		return 1;
+fail:
+	i_error("Opening %s failed: %s", str_sanitize(pool_temp, vname, 200),
+		mailbox_get_last_error(box, error_r));
+	if (*error_r == MAIL_ERROR_NOTFOUND || *error_r == MAIL_ERROR_PARAMS)
+		return 0;
+	if (*error_r == MAIL_ERROR_NONE)
+		*error_r = MAIL_ERROR_TEMP;
+	return -1;
+}
+
+static struct batch_box *batch_get_box(struct lmtp_delivery_batch *batch, struct batch_user *bu,
+				       const char *vname, enum mail_error *error_r)
+{
+	struct batch_box *bb;
+	struct mailbox *box;
+	int ret;
+
+	array_foreach_elem(&batch->boxes, bb) {
+		if (bb->user == bu && strcmp(bb->vname, vname) == 0)
+			return bb;
+	}
+	box = mailbox_alloc(bu->user, vname, 0);
+	ret = batch_box_open(batch->set, box, error_r);
+	if (ret <= 0) {
+		mailbox_free(&box);
+		if (ret < 0 || strcmp(vname, "INBOX") == 0)
+			return NULL;
+		/* as Dovecot's LDA: a missing mailbox falls back to INBOX */
+		return batch_get_box(batch, bu, "INBOX", error_r);
+	}
+	bb = p_new(batch->pool, struct batch_box, 1);
+	bb->user = bu;
+	bb->vname = p_strdup(batch->pool, vname);
+	bb->box = box;
+	bb->group_commit = array_count(&batch->entries) > 1;
+	p_array_init(&bb->saved, batch->pool, 4);
+	array_push(&batch->boxes, &bb);
+	return bb;
+}
+
+static const char *entry_target_vname(struct lmtp_delivery_batch *batch,
+				      struct batch_entry *entry)
+{
+	const struct lmtp_delivery_recipient *rcpt = &entry->rcpt;
+
+	if (rcpt->mailbox != NULL && rcpt->mailbox[0] != '\0' &&
+	    strcasecmp(rcpt->mailbox, "INBOX") != 0)
+		return rcpt->mailbox;
+	if (batch->set->lmtp_save_to_detail_mailbox && rcpt->detail != NULL &&
+	    rcpt->detail[0] != '\0') {
+		struct mail_namespace *ns = mail_user_get_inbox_namespace(entry->user->user);
+
+		return p_strconcat(batch->pool, ns == NULL ? "" : ns->prefix, rcpt->detail, NULL);
+	}
+	return "INBOX";
+}
+
+static const char *rcpt_domain(pool_t pool, const char *address)
+{
+	struct smtp_address addr;
+	const char *error;
+
+	if (address == NULL || smtp_address_parse(pool, address, true, &addr, &error) < 0 ||
+	    addr.domain == NULL)
+		return "";
+	return addr.domain;
+}
+
+/* The plugins' deliver hooks: may refuse, redirect or add header lines. */
+static const char *entry_run_hooks(struct lmtp_delivery_batch *batch, struct batch_entry *entry,
+				   const char *vname)
+{
+	struct mail_deliver_context ctx;
+	struct mail_deliver_reply reply;
+	const char *error;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.pool = entry->pool;
+	ctx.user = entry->user->user;
+	ctx.rcpt_to = entry->rcpt.address != NULL ? entry->rcpt.address : entry->rcpt.username;
+	ctx.orig_rcpt_to = entry->rcpt.orcpt;
+	ctx.mail_from = entry->msg->mail_from != NULL ? entry->msg->mail_from : "";
+	ctx.session_id = entry->msg->session_id;
+	if (lmtp_proto_postmaster_address(entry->pool, batch->set->postmaster_address,
+					  rcpt_domain(entry->pool, ctx.rcpt_to), batch->hostname,
+					  &ctx.postmaster_address, &error) < 0) {
+		i_error("%s", error);
+		ctx.postmaster_address = "postmaster";
+	}
+	ctx.msg_fd = entry->msg->fd;
+	ctx.msg_size = entry->msg->size;
+	ctx.mailbox = vname;
+	ctx.headers = str_new(entry->pool, 128);
+	if (hook_mail_deliver(&ctx, &reply) != MAIL_DELIVER_HOOK_CONTINUE) {
+		entry->result->code = reply.code;
+		entry->result->enh = p_strdup(entry->pool, reply.enh);
+		entry->result->text = p_strdup(entry->pool, reply.text);
+		entry->done = true;
+		return NULL;
+	}
+	if (str_len(ctx.headers) > 0) {
+		string_t *hdr = str_new(entry->pool, str_len(ctx.headers));
+		const char *p = str_c(ctx.headers);
+
+		/* the message's own line ending */
+		for (; *p != '\0'; p++) {
+			if (*p == '\r' && p[1] == '\n')
+				continue;
+			if (*p == '\n')
+				str_append(hdr, entry->msg->nl);
+			else
+				str_append_c(hdr, *p);
+		}
+		entry->extra_headers = str_c(hdr);
+	}
+	return ctx.mailbox == NULL || ctx.mailbox[0] == '\0' ? "INBOX" : ctx.mailbox;
+}
+
+/* The user, hooks and the mailbox of an entry (running as its uid). */
+static void entry_prepare(struct lmtp_delivery_batch *batch, struct batch_entry *entry)
+{
+	enum mail_error error;
+	const char *vname;
+
+	entry->user = batch_get_user(batch, entry);
+	if (entry->user->user == NULL) {
+		entry_fail(entry, MAIL_ERROR_TEMP);
+		return;
+	}
+	vname = entry_target_vname(batch, entry);
+	if (mail_deliver_hooks_have_deliver()) {
+		vname = entry_run_hooks(batch, entry, vname);
+		if (vname == NULL)
+			return;
+	}
+	entry->box = batch_get_box(batch, entry->user, vname, &error);
+	if (entry->box == NULL)
+		entry_fail(entry, error);
+}
+
+static int delivery_write_body(struct mail_save_context *save, const struct batch_entry *entry,
+			       const char **error_r)
+{
+	const struct lmtp_delivery_message *msg = entry->msg;
 	unsigned char buf[LMTP_DELIVERY_IO_SIZE];
 	uint64_t offset = 0;
 	ssize_t ret;
 
 	if (mailbox_save_write(save, msg->headers, strlen(msg->headers)) < 0)
+		return 0;
+	if (entry->extra_headers != NULL &&
+	    mailbox_save_write(save, entry->extra_headers, strlen(entry->extra_headers)) < 0)
 		return 0;
 	while (offset < msg->size) {
 		size_t want = msg->size - offset < sizeof(buf) ? (size_t)(msg->size - offset) :
@@ -171,221 +500,277 @@ static int lmtp_delivery_write_body(struct mail_save_context *save,
 	return 1;
 }
 
-/* Saves into vname. Returns 1 on success, 0 when the mailbox does not
-   exist (and may not be created), -1 on a storage error (*error_r set) */
-static int lmtp_delivery_save(const struct lmtp_settings *set, struct mail_user *user,
-			      const char *vname, const struct lmtp_delivery_message *msg,
-			      struct lmtp_delivery_source *copy_src, pool_t pool,
-			      struct mailbox **box_r, uint32_t *uid_r, enum mail_error *error_r)
+static struct mailbox_transaction *batch_box_transaction(struct batch_box *bb)
 {
-	struct mailbox *box = mailbox_alloc(user, vname, 0);
-	struct mailbox_transaction *t;
+	if (bb->t == NULL) {
+		bb->t = mailbox_transaction_begin(bb->box);
+		/* deferring the file fsyncs pays only when there are several */
+		if (bb->group_commit)
+			mailbox_transaction_set_group_commit(bb->t);
+	}
+	return bb->t;
+}
+
+/* Writes entry's copy into its mailbox's transaction (not yet committed). */
+static void entry_save(struct batch_entry *entry)
+{
+	struct batch_box *bb = entry->box;
+	struct mailbox_transaction *t = batch_box_transaction(bb);
 	struct mail_save_context *save;
 	struct mail_save_params params;
-	struct mail_transaction_commit_changes changes;
-	const char *error;
+	enum mail_error error;
+	const char *errstr;
 	int ret;
 
-	*error_r = MAIL_ERROR_NONE;
-	if (strcmp(vname, "INBOX") != 0) {
-		ret = mailbox_exists(box);
-		if (ret == 0 && !set->lda_mailbox_autocreate) {
-			mailbox_free(&box);
-			return 0;
-		}
-		if (ret == 0) {
-			if (mailbox_create(box, NULL) < 0 &&
-			    (mailbox_get_last_error(box, error_r), *error_r != MAIL_ERROR_EXISTS))
-				goto fail;
-			if (set->lda_mailbox_autosubscribe && mailbox_set_subscribed(box, true) < 0)
-				i_warning("Failed to subscribe to %s", str_sanitize(pool, vname, 200));
-		} else if (ret < 0) {
-			goto fail;
-		}
-	}
-	if (mailbox_open(box) < 0)
-		goto fail;
-	t = mailbox_transaction_begin(box);
 	memset(&params, 0, sizeof(params));
-	if (copy_src != NULL) {
-		/* byte-identical to the source: a hard link of its file */
-		if (mailbox_copy(t, copy_src->box, copy_src->msg_uid, &params) == 0 &&
-		    mailbox_transaction_commit(&t, pool, &changes) == 0)
-			goto saved;
-		if (t != NULL)
-			mailbox_transaction_rollback(&t);
-		i_warning("Copying to %s failed, saving the message instead",
-			  str_sanitize(pool, vname, 200));
-		t = mailbox_transaction_begin(box);
-	}
 	save = mailbox_save_begin(t, &params);
-	if (save == NULL) {
-		mailbox_transaction_rollback(&t);
+	if (save == NULL)
 		goto fail;
-	}
-	ret = lmtp_delivery_write_body(save, msg, &error);
+	ret = delivery_write_body(save, entry, &errstr);
 	if (ret <= 0) {
-		if (ret < 0)
-			i_error("%s", error);
 		mailbox_save_abort(&save);
-		mailbox_transaction_rollback(&t);
 		if (ret < 0) {
-			*error_r = MAIL_ERROR_TEMP;
-			mailbox_free(&box);
-			return -1;
+			i_error("%s", errstr);
+			entry_fail(entry, MAIL_ERROR_TEMP);
+			return;
 		}
 		goto fail;
 	}
-	if (mailbox_save_finish(&save) < 0) {
-		mailbox_transaction_rollback(&t);
+	if (mailbox_save_finish(&save) < 0)
 		goto fail;
-	}
-	if (mailbox_transaction_commit(&t, pool, &changes) < 0)
-		goto fail;
-saved:
-	*uid_r = array_count(&changes.saved_uids) > 0 ? array_idx_elem(&changes.saved_uids, 0) : 0;
-	*box_r = box;
-	return 1;
+	array_push(&bb->saved, &entry);
+	return;
 fail:
-	error = mailbox_get_last_error(box, error_r);
-	if (*error_r == MAIL_ERROR_NONE)
-		*error_r = MAIL_ERROR_TEMP;
-	i_error("Saving to %s failed: %s", str_sanitize(pool, vname, 200), error);
-	mailbox_free(&box);
-	return -1;
+	errstr = mailbox_get_last_error(bb->box, &error);
+	i_error("Saving to %s failed: %s", str_sanitize(pool_temp, bb->vname, 200), errstr);
+	entry_fail(entry, error == MAIL_ERROR_NONE ? MAIL_ERROR_TEMP : error);
 }
 
-static void lmtp_delivery_as_user(const struct lmtp_settings *set,
-				  const struct mail_storage_settings *storage_set,
-				  const struct lmtp_delivery_message *msg,
-				  const struct lmtp_delivery_recipient *rcpt, pool_t pool,
-				  struct lmtp_delivery_source *copy_src,
-				  struct mail_user **user_r, struct mailbox **box_r,
-				  struct lmtp_delivery_result *result_r)
+/* A hard link of the source's committed copy; a normal save when that is
+   not possible. */
+static void entry_copy(struct batch_entry *entry)
 {
-	struct mail_storage_settings *uset = p_new(pool, struct mail_storage_settings, 1);
-	struct mail_user *user;
-	struct mailbox *box = NULL;
-	const char *mail = field_find(rcpt->fields, "mail");
-	const char *home = field_find(rcpt->fields, "home"), *error, *vname = "INBOX";
-	enum mail_error merror = MAIL_ERROR_NONE;
-	uint32_t uid = 0;
-	int ret = 0;
+	struct batch_entry *src = entry->source;
+	struct mail_save_params params;
 
-	*user_r = NULL;
-	*box_r = NULL;
-	*uset = *storage_set;
-	if (mail != NULL && mail[0] != '\0')
-		uset->mail_location = mail;
-	if (home != NULL && home[0] == '\0')
-		home = NULL;
-	if (mail_user_create(uset, rcpt->username, home, &user, &error) < 0) {
-		i_error("Cannot set up the mail user: %s", error);
-		lmtp_delivery_error_reply(MAIL_ERROR_TEMP, result_r);
-		return;
+	if (src->result->code == 250 && src->box->box != NULL) {
+		if (!src->box->synced) {
+			/* the handle's view must include the new message */
+			src->box->synced = mailbox_sync(src->box->box, NULL, NULL) == 0;
+		}
+		memset(&params, 0, sizeof(params));
+		if (src->box->synced &&
+		    mailbox_copy(batch_box_transaction(entry->box), src->box->box,
+				 src->result->uid, &params) == 0) {
+			array_push(&entry->box->saved, &entry);
+			return;
+		}
+		i_warning("Copying to %s failed, saving the message instead",
+			  str_sanitize(pool_temp, entry->box->vname, 200));
 	}
-	if (rcpt->mailbox != NULL && rcpt->mailbox[0] != '\0' &&
-	    strcasecmp(rcpt->mailbox, "INBOX") != 0) {
-		vname = rcpt->mailbox;
-	} else if (set->lmtp_save_to_detail_mailbox && rcpt->detail[0] != '\0') {
-		struct mail_namespace *ns = mail_user_get_inbox_namespace(user);
+	entry_save(entry);
+}
 
-		vname = p_strconcat(pool, ns == NULL ? "" : ns->prefix, rcpt->detail, NULL);
-	}
-	if (strcmp(vname, "INBOX") != 0) {
-		ret = lmtp_delivery_save(set, user, vname, msg, copy_src, pool, &box, &uid,
-					 &merror);
-		if (ret == 0 || (ret < 0 && (merror == MAIL_ERROR_NOTFOUND ||
-					     merror == MAIL_ERROR_PARAMS))) {
-			/* as Dovecot's LDA: a missing mailbox falls back to INBOX */
-			vname = "INBOX";
-			ret = 0;
+/* Commits every open transaction at once; sets the results of the
+   entries saved in them. */
+static void batch_commit_boxes(struct lmtp_delivery_batch *batch)
+{
+	ARRAY(struct batch_box *) boxes;
+	ARRAY(struct mailbox_transaction *) ts;
+	struct mail_transaction_commit_changes *changes;
+	struct batch_box *bb;
+	unsigned int i, count;
+	int *rets;
+
+	p_array_init(&boxes, pool_temp, 8);
+	p_array_init(&ts, pool_temp, 8);
+	array_foreach_elem(&batch->boxes, bb) {
+		if (bb->t != NULL) {
+			array_push(&boxes, &bb);
+			array_push(&ts, &bb->t);
+			bb->t = NULL;
 		}
 	}
-	if (ret == 0)
-		ret = lmtp_delivery_save(set, user, vname, msg, copy_src, pool, &box, &uid,
-					 &merror);
-	if (ret <= 0) {
-		mail_user_free(&user);
-		lmtp_delivery_error_reply(ret == 0 ? MAIL_ERROR_NOTFOUND : merror, result_r);
+	count = array_count(&ts);
+	if (count == 0)
+		return;
+	changes = p_new(batch->pool, struct mail_transaction_commit_changes, count);
+	rets = p_new(batch->pool, int, count);
+	mailbox_transactions_commit(array_front(&ts), count, batch->pool, changes, rets);
+	for (i = 0; i < count; i++) {
+		struct batch_entry *entry;
+		enum mail_error error = MAIL_ERROR_TEMP;
+		unsigned int n = 0;
+
+		bb = array_idx_elem(&boxes, i);
+		if (rets[i] < 0) {
+			i_error("Saving to %s failed: %s", str_sanitize(pool_temp, bb->vname, 200),
+				mailbox_get_last_error(bb->box, &error));
+		}
+		array_foreach_elem(&bb->saved, entry) {
+			if (rets[i] < 0) {
+				entry_fail(entry, error == MAIL_ERROR_NONE ? MAIL_ERROR_TEMP : error);
+				continue;
+			}
+			entry->result->code = 250;
+			entry->result->enh = "2.0.0";
+			entry->result->text = "Saved";
+			entry->result->mailbox = p_strdup(entry->pool, bb->vname);
+			entry->result->uid = n < array_count(&changes[i].saved_uids) ?
+				array_idx_elem(&changes[i].saved_uids, n) : 0;
+			entry->done = true;
+			n++;
+		}
+		array_clear(&bb->saved);
+	}
+}
+
+static void batch_close_group(struct lmtp_delivery_batch *batch)
+{
+	struct batch_box *bb;
+	struct batch_user *bu;
+
+	array_foreach_elem(&batch->boxes, bb) {
+		if (bb->t != NULL)
+			mailbox_transaction_rollback(&bb->t);
+		mailbox_free(&bb->box);
+	}
+	array_foreach_elem(&batch->users, bu) {
+		if (bu->user != NULL)
+			mail_user_free(&bu->user);
+	}
+	array_clear(&batch->boxes);
+	array_clear(&batch->users);
+}
+
+/* The deliveries of one uid/gid, as that user. */
+static void batch_commit_group(struct lmtp_delivery_batch *batch, uid_t uid, gid_t gid)
+{
+	struct batch_entry *entry, *other;
+	const char *error;
+	bool switched;
+
+	if (lmtp_delivery_become_user(uid, gid, &switched, &error) < 0) {
+		i_error("Cannot deliver as uid %u: %s", (unsigned int)uid, error);
+		array_foreach_elem(&batch->entries, entry) {
+			if (!entry->done && entry->uid == uid && entry->gid == gid)
+				entry_fail(entry, MAIL_ERROR_TEMP);
+		}
 		return;
 	}
-	*user_r = user;
-	*box_r = box;
-	result_r->code = 250;
-	result_r->enh = "2.0.0";
-	result_r->text = "Saved";
-	result_r->mailbox = p_strdup(pool, vname);
-	result_r->uid = uid;
+	array_foreach_elem(&batch->entries, entry) {
+		if (!entry->done && entry->uid == uid && entry->gid == gid)
+			entry_prepare(batch, entry);
+	}
+	/* the first copy of each message is written; the later identical
+	   ones become hard links of it once it is committed */
+	array_foreach_elem(&batch->entries, entry) {
+		if (entry->done || entry->uid != uid || entry->gid != gid)
+			continue;
+		if (entry->extra_headers == NULL) {
+			array_foreach_elem(&batch->entries, other) {
+				if (other == entry)
+					break;
+				if (other->msg == entry->msg && other->uid == uid &&
+				    other->gid == gid && other->box != NULL &&
+				    other->extra_headers == NULL && other->source == NULL &&
+				    !other->done) {
+					entry->source = other;
+					break;
+				}
+			}
+		}
+		if (entry->source == NULL)
+			entry_save(entry);
+	}
+	batch_commit_boxes(batch);
+	array_foreach_elem(&batch->entries, entry) {
+		if (!entry->done && entry->source != NULL && entry->uid == uid &&
+		    entry->gid == gid)
+			entry_copy(entry);
+	}
+	batch_commit_boxes(batch);
+	/* closing must not write anything as root into the user's Maildir */
+	batch_close_group(batch);
+	if (switched)
+		lmtp_delivery_become_root();
 }
 
-static void lmtp_delivery_close(struct mail_user **user, struct mailbox **box)
+void lmtp_delivery_batch_commit(struct lmtp_delivery_batch **_batch)
 {
-	if (*box != NULL)
-		mailbox_free(box);
-	if (*user != NULL)
-		mail_user_free(user);
+	struct lmtp_delivery_batch *batch = *_batch;
+	struct batch_entry *entry, *other;
+	const char *error;
+
+	*_batch = NULL;
+	array_foreach_elem(&batch->entries, entry) {
+		if (lmtp_delivery_get_ids(batch->set, entry->rcpt.fields, &entry->uid, &entry->gid,
+					  &error) < 0) {
+			i_error("Cannot deliver to %s: %s",
+				str_sanitize(pool_temp, entry->rcpt.username, 200), error);
+			entry_fail(entry, MAIL_ERROR_TEMP);
+		}
+	}
+	/* one group per uid/gid, in order of first appearance */
+	array_foreach_elem(&batch->entries, entry) {
+		bool first = !entry->done;
+
+		array_foreach_elem(&batch->entries, other) {
+			if (other == entry)
+				break;
+			if (!other->done && other->uid == entry->uid && other->gid == entry->gid)
+				first = false;
+		}
+		if (first)
+			batch_commit_group(batch, entry->uid, entry->gid);
+	}
+	array_foreach_elem(&batch->entries, entry) {
+		if (!entry->done) {
+			/* nothing decided it: never leave a result unset */
+			entry_fail(entry, MAIL_ERROR_TEMP);
+		}
+	}
+	pool_unref(&batch->pool);
 }
 
-void lmtp_delivery_deliver(const struct lmtp_settings *set,
-			   const struct mail_storage_settings *storage_set,
-			   const struct lmtp_delivery_message *msg,
-			   const struct lmtp_delivery_recipient *rcpt, pool_t pool,
-			   struct lmtp_delivery_source **source,
-			   struct lmtp_delivery_result *result_r)
+int lmtp_delivery_rcpt_check_quota(const struct lmtp_settings *set,
+				   const struct mail_storage_settings *storage_set,
+				   const struct lmtp_delivery_recipient *rcpt, pool_t pool,
+				   struct lmtp_delivery_result *result_r)
 {
-	struct lmtp_delivery_source *src = *source, *copy_src;
+	struct mail_deliver_reply reply;
 	struct mail_user *user;
-	struct mailbox *box;
 	const char *error;
 	bool switched;
 	uid_t uid;
 	gid_t gid;
+	int ret = 0;
 
 	memset(result_r, 0, sizeof(*result_r));
+	if (!set->lmtp_rcpt_check_quota || !mail_deliver_hooks_have_rcpt_check_quota())
+		return 0;
 	if (lmtp_delivery_get_ids(set, rcpt->fields, &uid, &gid, &error) < 0 ||
 	    lmtp_delivery_become_user(uid, gid, &switched, &error) < 0) {
-		i_error("Cannot deliver to %s: %s", str_sanitize(pool, rcpt->username, 200), error);
+		/* the delivery reports it */
+		return 0;
+	}
+	user = delivery_user_create(storage_set, rcpt, pool, &error);
+	if (user == NULL) {
+		i_error("Cannot set up the mail user %s: %s",
+			str_sanitize(pool_temp, rcpt->username, 200), error);
 		lmtp_delivery_error_reply(MAIL_ERROR_TEMP, result_r);
-		return;
-	}
-	/* hard links only between mail of the same owner */
-	copy_src = src != NULL && src->uid == uid && src->gid == gid ? src : NULL;
-	lmtp_delivery_as_user(set, storage_set, msg, rcpt, pool, copy_src, &user, &box,
-			      result_r);
-	if (result_r->code == 250 && src == NULL) {
-		/* the next recipients of this uid link to this copy; the
-		   handle's view must include the new message */
-		if (mailbox_sync(box, NULL, NULL) == 0) {
-			src = p_new(pool, struct lmtp_delivery_source, 1);
-			src->uid = uid;
-			src->gid = gid;
-			src->user = user;
-			src->box = box;
-			src->msg_uid = result_r->uid;
-			*source = src;
-			user = NULL;
-			box = NULL;
+		ret = -1;
+	} else {
+		if (hook_mail_deliver_rcpt_check_quota(user, rcpt->address, &reply) !=
+		    MAIL_DELIVER_HOOK_CONTINUE) {
+			result_r->code = reply.code;
+			result_r->enh = p_strdup(pool, reply.enh);
+			result_r->text = p_strdup(pool, reply.text);
+			ret = -1;
 		}
+		mail_user_free(&user);
 	}
-	lmtp_delivery_close(&user, &box);
 	if (switched)
 		lmtp_delivery_become_root();
-}
-
-void lmtp_delivery_source_free(struct lmtp_delivery_source **_source)
-{
-	struct lmtp_delivery_source *source = *_source;
-	bool switched = false;
-	const char *error;
-
-	if (source == NULL)
-		return;
-	*_source = NULL;
-	/* closing must not write anything as root into the user's Maildir */
-	if (lmtp_delivery_become_user(source->uid, source->gid, &switched, &error) < 0)
-		i_error("Closing the delivered mailbox: %s", error);
-	lmtp_delivery_close(&source->user, &source->box);
-	if (switched)
-		lmtp_delivery_become_root();
+	return ret;
 }

@@ -23,8 +23,14 @@ struct lmtp_delivery_message {
 	/* the message body (after dot-unstuffing), in a file */
 	int fd;
 	uint64_t size;
-	/* trace headers prepended to the copy (CRLF-terminated lines) */
+	/* trace headers prepended to the copy (lines end with nl) */
 	const char *headers;
+	/* the line ending of the message: "\r\n", or "\n" for roost-lda
+	   reading an LF message (header lines added by plugins get it) */
+	const char *nl;
+	/* for the delivery hooks */
+	const char *mail_from; /* "" for <> */
+	const char *session_id;
 };
 
 struct lmtp_delivery_recipient {
@@ -35,33 +41,57 @@ struct lmtp_delivery_recipient {
 	   detail mailbox with lmtp_save_to_detail_mailbox. A missing one
 	   falls back to INBOX unless lda_mailbox_autocreate. */
 	const char *mailbox;
+	const char *address;           /* RCPT TO (or -a), for hooks and postmaster_address */
+	const char *orcpt;             /* ORCPT or NULL */
 };
 
 struct lmtp_delivery_result {
-	unsigned int code;  /* 250, 451, 452, 552 */
+	unsigned int code;  /* 250, 451, 452, 552, or a plugin's reply */
 	const char *enh;    /* "2.0.0" ... */
 	const char *text;   /* client-safe text after the address */
 	const char *mailbox;/* where it was saved (for the log) */
 	uint32_t uid;       /* the saved message's UID */
 };
 
-/* The first successful save of a message, kept open so that the copies for
-   further recipients of the same uid/gid become hard links of it
-   (maildir_copy_with_hardlinks; a copy of the data across filesystems). */
-struct lmtp_delivery_source;
+/* Deliveries that share their durability points (group commit): the saves
+   of every message and recipient added are committed together (files
+   fsynced, renamed, each directory fsynced once, each UID list written
+   and synced once) by lmtp_delivery_batch_commit(), which returns only
+   when every result is final: a 250 result is durable. Copies of one
+   message for several recipients of one uid are hard links of the first
+   (maildir_copy_with_hardlinks), unless a plugin changed their headers. */
+struct lmtp_delivery_batch;
 
-/* Saves msg for rcpt; the outcome (never an exit) is in *result_r, with
-   strings from pool. The save is durable (file and directory fsynced,
-   UID list written) before this returns with code 250. *source starts
-   NULL for a message; pass the same pointer for each of its recipients
-   and free it with lmtp_delivery_source_free() after the last one. */
-void lmtp_delivery_deliver(const struct lmtp_settings *set,
-			   const struct mail_storage_settings *storage_set,
-			   const struct lmtp_delivery_message *msg,
-			   const struct lmtp_delivery_recipient *rcpt, pool_t pool,
-			   struct lmtp_delivery_source **source,
-			   struct lmtp_delivery_result *result_r);
-void lmtp_delivery_source_free(struct lmtp_delivery_source **source);
+struct lmtp_delivery_batch *lmtp_delivery_batch_create(const struct lmtp_settings *set,
+						       const struct mail_storage_settings *storage_set,
+						       const char *hostname);
+/* Adds the delivery of msg to rcpt; *result_r is filled in by the commit
+   (strings from pool). msg, rcpt and pool must stay valid until then; rcpt
+   is copied. */
+void lmtp_delivery_batch_add(struct lmtp_delivery_batch *batch,
+			     const struct lmtp_delivery_message *msg,
+			     const struct lmtp_delivery_recipient *rcpt, pool_t pool,
+			     struct lmtp_delivery_result *result_r);
+unsigned int lmtp_delivery_batch_count(const struct lmtp_delivery_batch *batch);
+/* Delivers everything added, then frees the batch. */
+void lmtp_delivery_batch_commit(struct lmtp_delivery_batch **batch);
+
+/* lmtp_rcpt_check_quota at RCPT time: runs the plugins' quota check for
+   rcpt (with its ids, its mail user). Returns 0 when it may be accepted,
+   -1 with *result_r (the refusal) otherwise. Nothing happens when no
+   plugin checks quota. */
+int lmtp_delivery_rcpt_check_quota(const struct lmtp_settings *set,
+				   const struct mail_storage_settings *storage_set,
+				   const struct lmtp_delivery_recipient *rcpt, pool_t pool,
+				   struct lmtp_delivery_result *result_r);
+
+/* Loads mail_plugins from mail_plugin_dir and gives them the plugin { }
+   settings. A Dovecot plugin Roost has not built yet (sieve, quota ...)
+   whose module is missing is skipped with a warning; any other missing
+   plugin is an error ("Plugin 'x' not found from directory D"), which
+   stops the process as in Dovecot. Returns 0 or -1 with *error_r. */
+int lmtp_delivery_plugins_load(const struct lmtp_settings *set, const char **error_r);
+void lmtp_delivery_plugins_unload(void);
 
 /* The reply for a storage failure of kind error (the one mapping used for
    every recipient): NOSPACE -> 452 4.3.1, NOQUOTA -> 552 5.2.2, anything

@@ -3,6 +3,7 @@
 #include "str.h"
 #include "strfuncs.h"
 #include "date.h"
+#include "var-expand.h"
 #include "smtp-parser.h"
 #include "lmtp-proto.h"
 
@@ -49,6 +50,34 @@ const char *lmtp_proto_delivered_to(enum lmtp_hdr_delivery_address mode,
 		return p + 1;
 	}
 	return rcpt_to;
+}
+
+int lmtp_proto_postmaster_address(pool_t pool, const char *setting, const char *domain,
+				  const char *hostname, const char **address_r,
+				  const char **error_r)
+{
+	const struct var_expand_table tab[] = {
+		{ 'd', domain, "domain" },
+		{ '\0', hostname, "hostname" },
+		{ '\0', NULL, NULL },
+	};
+	string_t *str = str_new(pool, 64);
+	struct smtp_address addr;
+	const char *error;
+
+	if (var_expand(str, setting, tab, &error) < 0) {
+		*error_r = t_strdup_printf("postmaster_address: %s", error);
+		return -1;
+	}
+	if (str_len(str) == 0 ||
+	    smtp_address_parse(pool, str_c(str), true, &addr, &error) < 0 ||
+	    addr.localpart == NULL) {
+		*error_r = t_strdup_printf("postmaster_address: invalid address '%s'",
+					   str_sanitize(pool_temp, str_c(str), 200));
+		return -1;
+	}
+	*address_r = str_c(str);
+	return 0;
 }
 
 int lmtp_proto_parse_hdr_delivery_address(const char *value,

@@ -46,6 +46,14 @@ const char *lmtp_proto_delivered_to(enum lmtp_hdr_delivery_address mode,
 				    unsigned int rcpt_count, const char *rcpt_to,
 				    const char *orcpt);
 
+/* postmaster_address for a recipient in domain (NULL/"" when the address
+   has none): %d and %{domain} are the domain, %{hostname} is hostname.
+   The result must be an address (a bare local part is allowed, as in
+   Dovecot). Returns 0 with *address_r (pool), or -1 with *error_r. */
+int lmtp_proto_postmaster_address(pool_t pool, const char *setting, const char *domain,
+				  const char *hostname, const char **address_r,
+				  const char **error_r);
+
 /* Parses the setting value; returns 0 or -1. */
 int lmtp_proto_parse_hdr_delivery_address(const char *value,
 					  enum lmtp_hdr_delivery_address *mode_r);

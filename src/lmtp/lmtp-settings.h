@@ -16,6 +16,9 @@ struct lmtp_settings {
 	const char *lmtp_hdr_delivery_address;
 	const char *const *login_trusted_networks;
 	const char *const *mail_plugins;
+	const char *mail_plugin_dir;
+	/* plugin { } as ("key", "value", ..., NULL) */
+	const char *const *plugin;
 	bool lmtp_save_to_detail_mailbox;
 	bool lmtp_add_received_header;
 	bool lmtp_rcpt_check_quota;

@@ -17,6 +17,10 @@
    Sockets: the listeners passed by the master; the auth-userdb socket in
    base_dir (one connection, reused).
 
+   Plugins: mail_plugins are loaded (dlopen) from mail_plugin_dir at start,
+   before the first connection; they run inside this process with the
+   mail user's ids during deliveries (mail-storage-hooks.h).
+
    Untrusted input: everything the LMTP peer sends: command lines (bounded
    by the line reader), addresses and parameters (lib-smtp's parser), the
    message body (streamed to a spool file, bounded by lmtp_max_mail_size),
@@ -27,6 +31,7 @@
 #include "mail-storage-settings.h"
 #include "lmtp-settings.h"
 #include "lmtp-client.h"
+#include "lmtp-delivery.h"
 
 #include <stdio.h>
 #include <sys/stat.h>
@@ -93,14 +98,16 @@ int main(int argc, char *argv[])
 	globals.auth = auth_master_client_create(
 		t_strdup_printf("%s/auth-userdb", globals.set->base_dir),
 		AUTH_MASTER_DEFAULT_TIMEOUT_MSECS);
-	if (globals.set->mail_plugins != NULL && globals.set->mail_plugins[0] != NULL)
-		i_warning("mail_plugins: plugins are not loaded yet (%s)",
-			  globals.set->mail_plugins[0]);
+	/* as Dovecot's lmtp: a plugin that cannot be loaded stops the process
+	   before it greets anyone (the MTA retries later) */
+	if (lmtp_delivery_plugins_load(globals.set, &error) < 0)
+		i_fatal("%s", error);
 	/* deliveries create files with explicit modes; nothing group/world-writable */
 	umask(0077);
 	master_service_init_finish(service);
 	master_service_run(service, client_connected);
 	auth_master_client_destroy(&globals.auth);
+	lmtp_delivery_plugins_unload();
 	master_service_deinit(&service);
 	pool_unref(&pool);
 	return 0;

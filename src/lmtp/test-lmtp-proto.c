@@ -105,10 +105,49 @@ static void test_lmtp_xclient(void)
 	test_end();
 }
 
+static void test_lmtp_postmaster_address(void)
+{
+	static const char *const dflt = "postmaster@%{if;%d;ne;;%d;%{hostname}}";
+	static const struct {
+		const char *setting, *domain, *result;
+	} ok[] = {
+		{ dflt, "example.com", "postmaster@example.com" },
+		{ dflt, "", "postmaster@mx" },
+		{ dflt, NULL, "postmaster@mx" },
+		{ "pm@%d", "example.org", "pm@example.org" },
+		{ "root@%{domain}", "d\xc3\xa9j\xc3\xa0.fr", "root@d\xc3\xa9j\xc3\xa0.fr" },
+		{ "postmaster", "example.com", "postmaster" },
+		{ "hostmaster@%{hostname}", "x", "hostmaster@mx" },
+	};
+	static const char *const bad[] = {
+		"", "%d@", "@example.com", "pm@", "pm@%", "pm@%{nosuch}", "a b@c", "<pm@c>",
+		"pm@%{if;%d;xx;;a;b}", "pm@@c",
+	};
+	const char *address, *error;
+
+	test_begin("lmtp postmaster_address");
+	for (unsigned int i = 0; i < N_ELEMENTS(ok); i++) {
+		address = NULL;
+		test_assert_idx(lmtp_proto_postmaster_address(test_pool, ok[i].setting,
+							      ok[i].domain, "mx", &address,
+							      &error) == 0, i);
+		test_assert_strcmp(address, ok[i].result);
+	}
+	for (unsigned int i = 0; i < N_ELEMENTS(bad); i++) {
+		error = NULL;
+		test_assert_idx(lmtp_proto_postmaster_address(test_pool, bad[i], "example.com",
+							      "mx", &address, &error) < 0, i);
+		test_assert_idx(error != NULL &&
+				strncmp(error, "postmaster_address: ", 20) == 0, i);
+	}
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
-		test_lmtp_headers, test_lmtp_delivered_to, test_lmtp_xclient, NULL,
+		test_lmtp_headers, test_lmtp_delivered_to, test_lmtp_xclient,
+		test_lmtp_postmaster_address, NULL,
 	};
 	return test_run(tests);
 }

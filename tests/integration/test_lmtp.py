@@ -752,3 +752,40 @@ def test_identical_copies_are_hard_linked(roost_factory, work_dir):
     assert len(files) == 3 and len(inodes) == 1
     assert os.stat(files[0]).st_nlink == 3
     assert env.message("mary", 1) == env.message("john", 2)
+
+
+def test_recipient_limit_mixed_pipelined(roost_factory, work_dir):
+    """One pipelined transaction with valid, unknown and over-limit
+    recipients: 1000 accepted (999 john + mary), the unknown one 550 and
+    not counted, the 1001st 452 4.5.3 (RFC 5321 4.5.3.1.8: the client
+    sends it again later); after the body exactly one reply per accepted
+    recipient, in order, and all copies saved in one group commit as hard
+    links."""
+    env = start(roost_factory, work_dir)
+    s = socket.create_connection(("127.0.0.1", env.port), timeout=60)
+    _, buf = read_replies(s, 1)
+    cmds = [b"LHLO client.example", b"MAIL FROM:<s@example.org>"]
+    cmds += [b"RCPT TO:<john@example.com>"] * 999
+    cmds += [b"RCPT TO:<ghost@example.com>", b"RCPT TO:<mary@example.com>",
+             b"RCPT TO:<john@example.com>", b"DATA"]
+    s.sendall(b"\r\n".join(cmds) + b"\r\n")
+    replies, buf = read_replies(s, len(cmds), buf)
+    codes = [r[0] for r in replies]
+    assert codes[:1001] == [250] * 1001
+    assert replies[1001][0] == 550 and "ghost@example.com" in replies[1001][1]
+    assert replies[1002] == (250, "2.1.5 OK")
+    assert replies[1003] == (452, "4.5.3 Too many recipients")
+    assert replies[1004][0] == 354
+    s.sendall(b"Subject: many\r\n\r\nmany\r\n.\r\nQUIT\r\n")
+    replies, buf = read_replies(s, 1001, buf)
+    assert all(r[0] == 250 and r[1].startswith("2.0.0 <john@example.com> ")
+               for r in replies[:999]), replies[:3]
+    assert replies[999][0] == 250 and replies[999][1].startswith("2.0.0 <mary@example.com> ")
+    assert replies[1000][0] == 221
+    s.close()
+    assert env.uids("john") == list(range(1, 1000))
+    assert env.uids("mary") == [1]
+    new = env.maildir("john") / "new"
+    inodes = {os.stat(new / n).st_ino for n in os.listdir(new)}
+    assert len(inodes) == 1 and os.stat(env.maildir("mary") / "new" /
+                                        os.listdir(env.maildir("mary") / "new")[0]).st_ino in inodes

@@ -6,6 +6,7 @@
 #include "maildir-filename.h"
 #include "subscription-file.h"
 #include "mail-storage-settings.h"
+#include "mail-storage-hooks.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -224,6 +225,7 @@ int mailbox_open(struct mailbox *box)
 	box->view_modseq = mail_index_get_header(box->index)->highest_modseq;
 	box->view_change_counter = mail_index_get_change_counter(box->index);
 	box->recent_min_uid = mail_index_get_header(box->index)->next_uid;
+	hook_mailbox_opened(box);
 	return 0;
 }
 

@@ -218,6 +218,7 @@ int maildir_uidlist_lock(struct mailbox *box, struct maildir_uidlist_ctx *ctx)
 	const char *error;
 
 	memset(ctx, 0, sizeof(*ctx));
+	ctx->sync_fd = -1;
 	int ret = file_dotlock_create(maildir_uidlist_path(box), &dset, &ctx->dotlock, &error);
 	if (ret <= 0) {
 		if (ret == 0)
@@ -253,6 +254,8 @@ int maildir_uidlist_read(struct mailbox *box, struct maildir_uidlist_ctx *ctx)
 
 void maildir_uidlist_unlock(struct maildir_uidlist_ctx *ctx)
 {
+	if (ctx->defer_sync && ctx->sync_fd != -1)
+		i_close_fd(&ctx->sync_fd);
 	if (ctx->dotlock != NULL)
 		file_dotlock_delete(&ctx->dotlock);
 	if (ctx->pool != NULL)
@@ -375,8 +378,9 @@ int maildir_uidlist_append(struct mailbox *box, struct maildir_uidlist_ctx *ctx,
 		mailbox_set_syscall_error(box, "open", path);
 		return -1;
 	}
+	bool sync_now = box->user->index_set.fsync_mode != MAIL_FSYNC_NEVER && !ctx->defer_sync;
 	if (write(fd, str_data(data), str_len(data)) != (ssize_t)str_len(data) ||
-	    (box->user->index_set.fsync_mode != MAIL_FSYNC_NEVER && fdatasync(fd) < 0)) {
+	    (sync_now && fdatasync(fd) < 0)) {
 		mailbox_set_syscall_error(box, "write", path);
 		/* a partial last line is ignored by readers (no newline) */
 		i_close_fd(&fd);
@@ -386,6 +390,10 @@ int maildir_uidlist_append(struct mailbox *box, struct maildir_uidlist_ctx *ctx,
 		mailbox_set_syscall_error(box, "fstat", path);
 		i_close_fd(&fd);
 		return -1;
+	}
+	if (ctx->defer_sync && box->user->index_set.fsync_mode != MAIL_FSYNC_NEVER) {
+		ctx->sync_fd = fd;
+		return 0;
 	}
 	i_close_fd(&fd);
 	return 0;

@@ -16,6 +16,11 @@ struct maildir_uidlist_ctx {
 	struct maildir_uidlist *list; /* NULL: missing or broken */
 	bool exists;
 	struct stat st; /* of the file as read or last written */
+	/* set by the caller: maildir_uidlist_append() leaves the fdatasync
+	   of an append to it (the fd is left in sync_fd; -1 when nothing is
+	   left to sync) so that several files share one journal commit */
+	bool defer_sync;
+	int sync_fd;
 };
 
 const char *maildir_uidlist_path(struct mailbox *box);
