@@ -76,6 +76,8 @@ bool mech_scheme_can_serve(const struct mech_module *mech, const char *scheme)
 	case MECH_PASSDB_NEED_SCRAM_SHA256:
 		return strcmp(canonical, "PLAIN") == 0 ||
 		       strcmp(canonical, "SCRAM-SHA-256") == 0;
+	case MECH_PASSDB_NEED_PLAIN:
+		return strcmp(canonical, "PLAIN") == 0;
 	}
 	return false;
 }
@@ -91,6 +93,8 @@ const char *mech_need_description(const struct mech_module *mech)
 		return "the password in PLAIN or SCRAM-SHA-1 scheme";
 	case MECH_PASSDB_NEED_SCRAM_SHA256:
 		return "the password in PLAIN or SCRAM-SHA-256 scheme";
+	case MECH_PASSDB_NEED_PLAIN:
+		return "the password in PLAIN scheme";
 	}
 	return "a plaintext password";
 }
