@@ -1115,7 +1115,7 @@ void login_client_create(struct master_service_connection *conn)
 	login_globals.clients = client;
 
 	client->context = login_globals.binary->client_create(client);
-	client->to_idle = timeout_add(LOGIN_CLIENT_IDLE_TIMEOUT_SECS * 1000,
+	client->to_idle = timeout_add(client->set->login_timeout * 1000,
 				      login_client_idle_timeout, client);
 	if (login_globals.anvil != NULL && !client->trusted) {
 		anvil_client_query(login_globals.anvil, t_strdup_printf(

@@ -213,3 +213,16 @@ def test_pop3_session_after_login_retrieves_and_deletes(login_server):
     p.pass_(PASSWORD)
     assert p.stat() == (0, 0)
     p.quit()
+
+
+def test_login_timeout(login_server_factory):
+    server = login_server_factory("login_timeout = 2 secs\n")
+    c = Client.connect(server.ports["pop3s"], tls=True)
+    assert c.readline() == "+OK Roost ready."
+    c.send(f"USER {USER}")
+    assert c.readline() == "+OK"
+    out, secs = elapsed(c.read_until_closed)
+    assert out == "-ERR Disconnected for inactivity.\r\n" and 1 <= secs < 4, (out, secs)
+    wait_log_re(server, r"pop3-login: Info: Disconnected: Inactivity \(no auth attempts in 2 "
+                        r"secs\): user=<john@example\.com>, rip=127\.0\.0\.1, "
+                        r"lip=127\.0\.0\.1, TLS, session=<")
