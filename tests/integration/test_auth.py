@@ -699,7 +699,7 @@ def test_digest_md5_realms_and_default_realm(roost_factory, auth_dir):
              "bare:{PLAIN}barepw"]
     r = start_auth(roost_factory, auth_dir, users, mechs="plain digest-md5",
                    extra="auth_failure_delay = 0\nauth_realms = example.com example.org\n"
-                         "auth_default_realm = example.com")
+                         "auth_default_realm = example.com\nauth_username_format = %Lu")
     c = AuthClient(r.base_dir / "auth-client")
     # the first of auth_realms is offered; the realm the client uses
     # becomes the user's domain
@@ -711,8 +711,13 @@ def test_digest_md5_realms_and_default_realm(roost_factory, auth_dir):
     # a name with a domain keeps it
     f, _ = digest_md5(c, 3, "john@example.org", "orgpw", realm="example.org")
     assert f == ["OK", "3", "user=john@example.org"], f
+    # the digest is over the name as the client typed it; the lookup uses
+    # the normalised one (%Lu)
+    f, _ = digest_md5(c, 7, "JOHN", "orgpw", realm="Example.ORG")
+    assert f == ["OK", "7", "user=john@example.org"], f
     # PLAIN: auth_default_realm completes names without a domain
     assert auth_plain(c, 4, "john", "secret") == ["OK", "4", "user=john@example.com"]
+    assert auth_plain(c, 8, "JoHn", "secret") == ["OK", "8", "user=john@example.com"]
     assert auth_plain(c, 5, "john@example.org", "orgpw") == ["OK", "5",
                                                              "user=john@example.org"]
     assert auth_plain(c, 6, "bare", "barepw")[:2] == ["FAIL", "6"]

@@ -435,3 +435,47 @@ def test_login_timeout(login_server_factory, tmp_path):
     p = subprocess.run([build_path("src", "config", "roostconf"), "-c", str(conf),
                         "login_timeout"], capture_output=True, text=True, timeout=30)
     assert p.stdout.strip() == "login_timeout = 3 mins", p
+
+
+def test_one_login_process_serves_many_clients(login_server_factory):
+    """Dovecot's high-performance mode: service_count = 0 and client_limit
+    > 1 make one imap-login process serve several clients at once, the
+    TLS ones also after login (it keeps proxying them)."""
+    server = login_server_factory(
+        "service imap-login {\n  service_count = 0\n  client_limit = 10\n"
+        "  process_limit = 1\n}\n"
+        "login_log_format_elements = user=<%u> method=%m rip=%r lip=%l mpid=%e %c "
+        "session=<%{session}> lpid=%{pid}\n")
+    clients = [Client.connect(server.ports["imaps"], tls=True) for _ in range(3)]
+    clients += [Client.connect(server.ports["imap"]) for _ in range(2)]
+    for c in clients:
+        assert c.readline().startswith("* OK [CAPABILITY ")
+    login_pids = processes_named(server, "imap-login")
+    assert len(login_pids) == 1, login_pids
+    # a wrong password waits auth_failure_delay; the others are served
+    # meanwhile by the same process
+    clients[0].send(f"a1 LOGIN {USER} wrong")
+    start = time.monotonic()
+    for c in clients[1:]:
+        c.send(f"a1 LOGIN {USER} {PASSWORD}")
+    for c in clients[1:]:
+        expect_imap_session(c, "a1")
+    assert time.monotonic() - start < 1.5
+    assert clients[0].readline() == "a1 NO [AUTHENTICATIONFAILED] Authentication failed."
+    assert time.monotonic() - start >= 1.5
+    clients[0].send(f"a2 LOGIN {USER} {PASSWORD}")
+    expect_imap_session(clients[0], "a2")
+    lines = wait_for(lambda: len(log_lines(server, r"imap-login: Info: Login: ")) == 5 and
+                     log_lines(server, r"imap-login: Info: Login: "), what="5 logins")
+    assert {re.search(r"lpid=(\d+)$", x).group(1) for x in lines} == {str(login_pids[0])}
+    assert len({re.search(r"mpid=(\d+)", x).group(1) for x in lines}) == 5
+    # the TLS sessions go on through the login process
+    for i, c in enumerate(clients):
+        c.send(f"n{i} NOOP")
+        line = c.readline()
+        while not line.startswith(f"n{i} "):
+            line = c.readline()
+        assert line == f"n{i} OK NOOP completed.", line
+    assert processes_named(server, "imap-login") == login_pids
+    for c in clients:
+        c.close()
