@@ -60,3 +60,36 @@ def digest_md5_answer(challenge, user, password, service="imap", host="mail.exam
         fields.append(f'authzid="{authzid}"')
     return ",".join(fields).encode(), rspauth
 
+
+
+class ScramClient:
+    """The client side of SCRAM (RFC 5802, RFC 7677) without channel
+    binding: first() and final() give the client's messages, server_final
+    the message the server must send back to prove it knows the key."""
+
+    def __init__(self, user, password, hash_name="sha256"):
+        self.user, self.password, self.hash_name = user, password, hash_name
+        self.cnonce = b64(os.urandom(18))
+        self.server_final = None
+
+    def first(self):
+        self.first_bare = f"n={self.user},r={self.cnonce}"
+        return ("n,," + self.first_bare).encode()
+
+    def final(self, server_first):
+        import hmac
+        server_first = server_first.decode()
+        attrs = dict(x.split("=", 1) for x in server_first.split(","))
+        assert attrs["r"].startswith(self.cnonce) and len(attrs["r"]) > len(self.cnonce)
+        h = self.hash_name
+        salted = hashlib.pbkdf2_hmac(h, self.password.encode(), base64.b64decode(attrs["s"]),
+                                     int(attrs["i"]))
+        client_key = hmac.new(salted, b"Client Key", h).digest()
+        stored_key = hashlib.new(h, client_key).digest()
+        without_proof = "c=biws,r=" + attrs["r"]
+        auth_message = ",".join([self.first_bare, server_first, without_proof]).encode()
+        signature = hmac.new(stored_key, auth_message, h).digest()
+        proof = bytes(a ^ b for a, b in zip(client_key, signature))
+        server_key = hmac.new(salted, b"Server Key", h).digest()
+        self.server_final = "v=" + b64(hmac.new(server_key, auth_message, h).digest())
+        return f"{without_proof},p={b64(proof)}".encode()

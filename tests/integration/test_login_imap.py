@@ -15,7 +15,7 @@ from conftest import build_path, wait_for, proc_uid
 from login_util import (USER, PASSWORD, Client, client_tls_context, elapsed, log_lines,
                         wait_log_re, processes_named)
 from login_util import login_server, login_server_factory, login_root, login_certs  # noqa: F401
-from sasl_util import digest_md5_answer
+from sasl_util import ScramClient, digest_md5_answer
 
 SESSION = r"session=<[A-Za-z0-9+/]{16}>"
 PLAINTEXT_ALERT = ("* BAD [ALERT] Plaintext authentication not allowed without SSL/TLS, but "
@@ -479,3 +479,45 @@ def test_one_login_process_serves_many_clients(login_server_factory):
     assert processes_named(server, "imap-login") == login_pids
     for c in clients:
         c.close()
+
+
+def test_authenticate_scram_sends_server_final(login_server_factory):
+    """SCRAM's server-final message (the server's proof) comes with auth's
+    OK; over IMAP it goes to the client as a last "+ " continuation, which
+    the client answers with an empty line, as Dovecot does."""
+    server = login_server_factory("auth_mechanisms = plain scram-sha-256\n"
+                                  "auth_failure_delay = 0\n")
+    c = Client.connect(server.ports["imaps"], tls=True)
+    assert "AUTH=SCRAM-SHA-256" in c.readline()
+    scram = ScramClient(USER, PASSWORD)
+    c.send("a1 AUTHENTICATE SCRAM-SHA-256 " + base64.b64encode(scram.first()).decode())
+    line = c.readline()
+    assert line.startswith("+ "), line
+    c.send(base64.b64encode(scram.final(base64.b64decode(line[2:]))).decode())
+    line = c.readline()
+    assert line.startswith("+ ") and base64.b64decode(line[2:]).decode() == scram.server_final
+    c.send("")
+    expect_imap_session(c, "a1")
+    c.close()
+    # anything but an empty answer to it fails the login
+    c = Client.connect(server.ports["imaps"], tls=True)
+    c.readline()
+    scram = ScramClient(USER, PASSWORD)
+    c.send("a1 AUTHENTICATE SCRAM-SHA-256 " + base64.b64encode(scram.first()).decode())
+    line = c.readline()
+    c.send(base64.b64encode(scram.final(base64.b64decode(line[2:]))).decode())
+    assert c.readline().startswith("+ ")
+    c.send(base64.b64encode(b"x").decode())
+    assert c.readline() == "a1 NO [AUTHENTICATIONFAILED] Authentication failed."
+    # POP3: the same through AUTH
+    c = Client.connect(server.ports["pop3s"], tls=True)
+    c.readline()
+    scram = ScramClient(USER, PASSWORD)
+    c.send("AUTH SCRAM-SHA-256 " + base64.b64encode(scram.first()).decode())
+    line = c.readline()
+    c.send(base64.b64encode(scram.final(base64.b64decode(line[2:]))).decode())
+    line = c.readline()
+    assert line.startswith("+ ") and base64.b64decode(line[2:]).decode() == scram.server_final
+    c.send("")
+    assert c.readline() == "+OK Logged in."
+    c.close()
