@@ -225,8 +225,12 @@ static int cyrus_canon_user(sasl_conn_t *conn ATTR_UNUSED, void *context, const 
 		result = authid_user;
 	}
 	len = strlen(result);
-	if (len >= out_max)
-		return SASL_BUFOVER;
+	if (len >= out_max) {
+		auth_request_log_info(request, state->log_name, "User name too long");
+		state->fail_logged = true;
+		state->fail_result = PASSDB_RESULT_USER_UNKNOWN;
+		return SASL_BADAUTH;
+	}
 	memcpy(out, result, len + 1);
 	*out_len = (unsigned int)len;
 	return SASL_OK;
@@ -393,7 +397,7 @@ static void cyrus_success(struct auth_request *request, struct cyrus_request *st
 static bool cyrus_error_is_internal(int ret)
 {
 	return ret == SASL_NOMEM || ret == SASL_NOTINIT || ret == SASL_NOMECH ||
-	       ret == SASL_BADVERS || ret == SASL_CONFIGERR || ret == SASL_BUFOVER;
+	       ret == SASL_BADVERS || ret == SASL_CONFIGERR;
 }
 
 static void cyrus_failure(struct auth_request *request, struct cyrus_request *state, int ret)

@@ -316,7 +316,8 @@ static const char *dmd5_response(const char *challenge, const char *user, const 
 	buffer_append(a1, str_c(str), str_len(str));
 	prefix = t_strdup_printf("%s:%s:00000001:%s:auth:", md5_hex(a1->data, a1->used), nonce,
 				 cnonce);
-	const char *a2 = t_strdup_printf("AUTHENTICATE:%s", uri), *a2s = t_strdup_printf(":%s", uri);
+	const char *a2 = t_strdup_printf("AUTHENTICATE:%s", uri);
+	const char *a2s = t_strdup_printf(":%s", uri);
 	const char *resp = p_strconcat(pool_temp, prefix, md5_hex(a2, strlen(a2)), NULL);
 	const char *rsp = p_strconcat(pool_temp, prefix, md5_hex(a2s, strlen(a2s)), NULL);
 
@@ -380,6 +381,15 @@ static void test_digest_md5(void)
 	str_append(with_nul, response + 13);
 	step(request, str_c(with_nul), str_len(with_nul));
 	test_assert(out.finished && out.result != PASSDB_RESULT_OK);
+	auth_request_unref(&request);
+	/* a user name longer than libsasl2's buffer: a plain failure */
+	request = start(auth, "DIGEST-MD5", NULL);
+	string_t *long_user = str_new(test_pool, 3000);
+	for (unsigned int i = 0; i < 2000; i++)
+		str_append_c(long_user, 'a');
+	response = dmd5_response(str_c(out.data), str_c(long_user), "Circle", &rspauth);
+	step(request, response, strlen(response));
+	test_assert(out.finished && out.result == PASSDB_RESULT_USER_UNKNOWN);
 	auth_request_unref(&request);
 	/* abandoned half-way: freeing the request disposes of libsasl2's state */
 	request = start(auth, "DIGEST-MD5", NULL);
