@@ -395,6 +395,18 @@ static void test_digest_md5(void)
 	request = start(auth, "DIGEST-MD5", NULL);
 	auth_request_unref(&request);
 
+	/* ANONYMOUS from libsasl2: no password, the user is
+	   auth_anonymous_username */
+	auth = make_auth("auth_mechanisms = plain anonymous\nauth_anonymous_username = guest\n"
+			 "passdb {\n driver = static\n args = password=Circle\n}\n");
+	const struct mech_module *anon = auth_find_mech(auth, "ANONYMOUS");
+	test_assert(anon != NULL && (anon->flags & MECH_SEC_ANONYMOUS) != 0 &&
+		    (anon->flags & MECH_SEC_PLAINTEXT) == 0);
+	request = start(auth, "ANONYMOUS", "trace@example.com");
+	test_assert(out.finished && out.result == PASSDB_RESULT_OK);
+	test_assert_strcmp(request->user, "guest");
+	auth_request_unref(&request);
+
 	/* a one-way hash cannot serve it */
 	auth = make_auth("auth_mechanisms = digest-md5\n"
 			 "passdb {\n driver = static\n args = password={SHA256}"
