@@ -48,6 +48,8 @@ void auth_request_unref(struct auth_request **_request)
 		return;
 	if (request->to_delay != NULL)
 		timeout_remove(&request->to_delay);
+	if (request->mech != NULL && request->mech->auth_free != NULL)
+		request->mech->auth_free(request);
 	pool_unref(&request->pool);
 }
 

@@ -6,6 +6,7 @@
 #include "passdb.h"
 #include "userdb.h"
 #include "mech.h"
+#include "mech-cyrus.h"
 #include "auth.h"
 
 struct auth *global_auth;
@@ -164,12 +165,17 @@ static int auth_mechs_init(struct auth *auth, const char **error_r)
 	for (unsigned int i = 0; names[i] != NULL; i++) {
 		const struct mech_module *mech = mech_module_find(names[i]);
 
+		/* the mechanisms we do not implement come from libsasl2 */
+		if (mech == NULL && mech_cyrus_find(auth, names[i], &mech, error_r) < 0)
+			return -1;
 		if (mech == NULL) {
 			if (mech_is_known_unimplemented(names[i])) {
 				const char *upper = str_ucase(p_strdup(pool_temp, names[i]));
 
-				i_warning("auth_mechanisms: %s is not available in this version "
-					  "of Roost; it is not offered", upper);
+				i_warning("auth_mechanisms: %s is not built into Roost and no "
+					  "installed libsasl2 plugin offers it (Debian package "
+					  "%s); it is not offered", upper,
+					  mech_cyrus_plugin_package(upper));
 				continue;
 			}
 			*error_r = t_strdup_printf("auth_mechanisms: unknown mechanism '%s'",
@@ -231,6 +237,7 @@ int auth_init(pool_t pool, const struct auth_settings *set, struct auth **auth_r
 void auth_deinit(struct auth **_auth)
 {
 	*_auth = NULL;
+	mech_cyrus_deinit();
 }
 
 const struct mech_module *auth_find_mech(const struct auth *auth, const char *name)

@@ -24,7 +24,7 @@ enum mech_passdb_need {
 	MECH_PASSDB_NEED_CRAM_MD5,  /* PLAIN or CRAM-MD5 */
 	MECH_PASSDB_NEED_SCRAM_SHA1, /* PLAIN or SCRAM-SHA-1 */
 	MECH_PASSDB_NEED_SCRAM_SHA256,
-	MECH_PASSDB_NEED_PLAIN,      /* PLAIN only: the plaintext itself (APOP) */
+	MECH_PASSDB_NEED_PLAIN, /* the plaintext itself (APOP, libsasl2's mechanisms) */
 };
 
 struct mech_module {
@@ -37,6 +37,9 @@ struct mech_module {
 			     bool has_data);
 	void (*auth_continue)(struct auth_request *request, const unsigned char *data,
 			      size_t size);
+	/* optional: releases what mech_data holds outside request->pool,
+	   called when the request is freed */
+	void (*auth_free)(struct auth_request *request);
 };
 
 const struct mech_module *mech_module_find(const char *name);

@@ -5,6 +5,7 @@
 #include "test-common.h"
 #include "base64.h"
 #include "hex.h"
+#include "md5.h"
 #include "password-scheme.h"
 #include "password-crypto.h"
 #include "settings.h"
@@ -277,6 +278,195 @@ static void test_username(void)
 	test_end();
 }
 
+/* The value of key="..." in a DIGEST-MD5 challenge (no escapes in ours). */
+static const char *dmd5_attr(const char *challenge, const char *key)
+{
+	const char *p = strstr(challenge, t_strdup_printf("%s=\"", key)), *end;
+
+	if (p == NULL)
+		return NULL;
+	p += strlen(key) + 2;
+	end = strchr(p, '"');
+	return end == NULL ? NULL : t_strndup(p, (size_t)(end - p));
+}
+
+static const char *md5_hex(const void *data, size_t size)
+{
+	unsigned char digest[MD5_RESULTLEN];
+
+	md5_get_digest(data, size, digest);
+	return hex_encode_pool(pool_temp, digest, sizeof(digest));
+}
+
+/* RFC 2831 2.1.2.1 with qop=auth and no authzid: the client's response
+   (with *rspauth_r, what the server must answer) */
+static const char *dmd5_response(const char *challenge, const char *user, const char *password,
+				 const char **rspauth_r)
+{
+	const char *nonce = dmd5_attr(challenge, "nonce"), *realm = dmd5_attr(challenge, "realm");
+	const char *cnonce = "OA6MHXh6VqTrRk", *uri = "imap/elwood.innosoft.com", *prefix;
+	unsigned char urp[MD5_RESULTLEN];
+	buffer_t *a1 = buffer_create_dynamic(pool_temp, 128);
+	string_t *str = str_new(pool_temp, 256);
+
+	md5_get_digest(t_strdup_printf("%s:%s:%s", user, realm, password),
+		       strlen(user) + strlen(realm) + strlen(password) + 2, urp);
+	buffer_append(a1, urp, sizeof(urp));
+	str_printfa(str, ":%s:%s", nonce, cnonce);
+	buffer_append(a1, str_c(str), str_len(str));
+	prefix = t_strdup_printf("%s:%s:00000001:%s:auth:", md5_hex(a1->data, a1->used), nonce,
+				 cnonce);
+	const char *a2 = t_strdup_printf("AUTHENTICATE:%s", uri);
+	const char *a2s = t_strdup_printf(":%s", uri);
+	const char *resp = p_strconcat(pool_temp, prefix, md5_hex(a2, strlen(a2)), NULL);
+	const char *rsp = p_strconcat(pool_temp, prefix, md5_hex(a2s, strlen(a2s)), NULL);
+
+	*rspauth_r = p_strconcat(pool_temp, "rspauth=", md5_hex(rsp, strlen(rsp)), NULL);
+	return t_strdup_printf("username=\"%s\",realm=\"%s\",nonce=\"%s\",cnonce=\"%s\","
+			       "nc=00000001,qop=auth,digest-uri=\"%s\",response=%s,charset=utf-8",
+			       user, realm, nonce, cnonce, uri, md5_hex(resp, strlen(resp)));
+}
+
+static void test_digest_md5(void)
+{
+	struct auth *auth = make_auth("auth_mechanisms = digest-md5\n"
+				      "passdb {\n driver = static\n args = password=Circle\n}\n");
+	const char *challenge, *response, *rspauth;
+	struct auth_request *request;
+
+	test_begin("DIGEST-MD5 through libsasl2");
+	test_assert(auth_find_mech(auth, "DIGEST-MD5") != NULL);
+	request = start(auth, "DIGEST-MD5", NULL);
+	test_assert(out.continued && !out.finished);
+	challenge = t_strdup(str_c(out.data));
+	test_assert(dmd5_attr(challenge, "nonce") != NULL && dmd5_attr(challenge, "realm") != NULL);
+	test_assert(strstr(challenge, "algorithm=md5-sess") != NULL);
+	test_assert_strcmp(dmd5_attr(challenge, "qop"), "auth");
+	response = dmd5_response(challenge, "Chris", "Circle", &rspauth);
+	step(request, response, strlen(response));
+	/* rspauth as a challenge, then success on the empty answer */
+	test_assert(out.continued && !out.finished);
+	test_assert_strcmp(str_c(out.data), rspauth);
+	step(request, "", 0);
+	test_assert(out.finished && out.result == PASSDB_RESULT_OK);
+	test_assert_strcmp(request->user, "chris"); /* %Lu */
+	auth_request_unref(&request);
+
+	/* wrong password */
+	request = start(auth, "DIGEST-MD5", NULL);
+	response = dmd5_response(str_c(out.data), "chris", "circle", &rspauth);
+	step(request, response, strlen(response));
+	test_assert(out.finished && out.result == PASSDB_RESULT_PASSWORD_MISMATCH);
+	auth_request_unref(&request);
+
+	/* malformed digest-responses */
+	static const char *const bad[] = {
+		"", "x", "username=", "username=\"chris\"", ",,,,", "username=\"a\",realm=\"b\","
+		"realm=\"c\"", "nc=zz", "=\"\"", "username=\"chris\",nonce=\"x\",cnonce=\"y\","
+		"nc=00000001,qop=auth,digest-uri=\"imap/x\",response=00",
+		"username=\"chris\",maxbuf=1",
+	};
+	for (unsigned int i = 0; i < N_ELEMENTS(bad); i++) {
+		request = start(auth, "DIGEST-MD5", NULL);
+		step(request, bad[i], strlen(bad[i]));
+		test_assert_idx(out.finished && out.result != PASSDB_RESULT_OK, i);
+		auth_request_unref(&request);
+	}
+	/* a NUL byte in the user name */
+	request = start(auth, "DIGEST-MD5", NULL);
+	response = dmd5_response(str_c(out.data), "chr", "Circle", &rspauth);
+	string_t *with_nul = str_new(test_pool, 256);
+	str_append_data(with_nul, response, 13);
+	str_append_c(with_nul, '\0');
+	str_append(with_nul, response + 13);
+	step(request, str_c(with_nul), str_len(with_nul));
+	test_assert(out.finished && out.result != PASSDB_RESULT_OK);
+	auth_request_unref(&request);
+	/* a user name longer than libsasl2's buffer: a plain failure */
+	request = start(auth, "DIGEST-MD5", NULL);
+	string_t *long_user = str_new(test_pool, 3000);
+	for (unsigned int i = 0; i < 2000; i++)
+		str_append_c(long_user, 'a');
+	response = dmd5_response(str_c(out.data), str_c(long_user), "Circle", &rspauth);
+	step(request, response, strlen(response));
+	test_assert(out.finished && out.result == PASSDB_RESULT_USER_UNKNOWN);
+	auth_request_unref(&request);
+	/* abandoned half-way: freeing the request disposes of libsasl2's state */
+	request = start(auth, "DIGEST-MD5", NULL);
+	auth_request_unref(&request);
+
+	/* ANONYMOUS from libsasl2: no password, the user is
+	   auth_anonymous_username */
+	auth = make_auth("auth_mechanisms = plain anonymous\nauth_anonymous_username = guest\n"
+			 "passdb {\n driver = static\n args = password=Circle\n}\n");
+	const struct mech_module *anon = auth_find_mech(auth, "ANONYMOUS");
+	test_assert(anon != NULL && (anon->flags & MECH_SEC_ANONYMOUS) != 0 &&
+		    (anon->flags & MECH_SEC_PLAINTEXT) == 0);
+	request = start(auth, "ANONYMOUS", "trace@example.com");
+	test_assert(out.finished && out.result == PASSDB_RESULT_OK);
+	test_assert_strcmp(request->user, "guest");
+	auth_request_unref(&request);
+
+	/* a one-way hash cannot serve it */
+	auth = make_auth("auth_mechanisms = digest-md5\n"
+			 "passdb {\n driver = static\n args = password={SHA256}"
+			 "K7gNU3sdo+OL0wNhqoVWhr3g6s1xYv72ol/pe/Unols=\n}\n");
+	request = start(auth, "DIGEST-MD5", NULL);
+	response = dmd5_response(str_c(out.data), "chris", "secret", &rspauth);
+	step(request, response, strlen(response));
+	test_assert(out.finished && out.result == PASSDB_RESULT_SCHEME_NOT_AVAILABLE);
+	auth_request_unref(&request);
+	test_end();
+}
+
+static void test_cyrus_startup(void)
+{
+	ARRAY_TYPE(settings_error) errors;
+	const struct auth_settings *set;
+	struct auth *auth;
+	const char *error;
+	pool_t pool;
+
+	test_begin("libsasl2 mechanisms at start-up");
+	static const struct {
+		const char *config, *error;
+	} cases[] = {
+		/* pam verifies in workers */
+		{ "auth_mechanisms = plain digest-md5\npassdb {\n driver = pam\n}\n",
+		  "passdb pam checks passwords in auth workers" },
+		/* a one-way default scheme */
+		{ "auth_mechanisms = digest-md5\npassdb {\n driver = static\n args = "
+		  "scheme=SHA512-CRYPT password=x\n}\n",
+		  "DIGEST-MD5 needs the password in PLAIN scheme" },
+		{ "auth_mechanisms = plain x-nosuch\npassdb {\n driver = static\n}\n",
+		  "unknown mechanism 'x-nosuch'" },
+		/* pam limited to other mechanisms; a known one without plugin */
+		{ "auth_mechanisms = plain digest-md5 gssapi\npassdb {\n driver = pam\n"
+		  " mechanisms = plain\n}\npassdb {\n driver = static\n args = password=x\n}\n",
+		  NULL },
+	};
+	for (unsigned int i = 0; i < N_ELEMENTS(cases); i++) {
+		struct config_tree *tree = config_tree_create();
+
+		p_array_init(&errors, test_pool, 4);
+		settings_parse_string(tree, cases[i].config, "test", NULL, &errors);
+		test_assert_idx(array_count(&errors) == 0, i);
+		test_assert_idx(auth_settings_read(tree, test_pool, &set, &error) == 0, i);
+		pool = pool_alloconly_create("t", 1024);
+		if (cases[i].error == NULL) {
+			test_assert_idx(auth_init(pool, set, &auth, &error) == 0, i);
+			test_assert_idx(auth_find_mech(auth, "DIGEST-MD5") != NULL, i);
+			test_assert_idx(auth_find_mech(auth, "GSSAPI") == NULL, i);
+		} else {
+			test_assert_idx(auth_init(pool, set, &auth, &error) < 0, i);
+			test_assert_idx(strstr(error, cases[i].error) != NULL, i);
+		}
+		keep(pool);
+		keep(tree);
+	}
+	test_end();
+}
+
 static void test_startup_checks(void)
 {
 	ARRAY_TYPE(settings_error) errors;
@@ -308,6 +498,8 @@ int main(void)
 		test_scram,
 		test_username,
 		test_startup_checks,
+		test_digest_md5,
+		test_cyrus_startup,
 		NULL,
 	};
 	return test_run(tests);

@@ -349,6 +349,9 @@ static const struct setting_def all_setting_defs[] = {
 	FUT(SET_TIME, login_proxy_max_disconnect_delay, "0", F, N_PROXY),
 	FUT(SET_UINT, login_proxy_max_reconnects, "3", F, N_PROXY),
 	FUT(SET_LIST, login_source_ips, "", F, N_PROXY),
+	/* Roost: Dovecot 2.3's fixed limit for logging in, as a setting */
+	{ .type = SET_TIME, .key = "login_timeout", .offset = SETTING_NO_FIELD,
+	  .default_value = "3 mins", .flags = F, .min = 1, .max = 24 * 60 * 60 },
 	S(SET_LIST, login_trusted_networks, "", F),
 	S(SET_STR, mail_access_groups, "", F),
 	S(SET_LIST, mail_always_cache_fields, "", F),

@@ -408,6 +408,28 @@ const char *const *password_schemes_get_names(void)
 	return password_scheme_names;
 }
 
+int password_get_plaintext(const char *stored, const char *default_scheme, pool_t pool,
+			   const char **plaintext_r, const char **error_r)
+{
+	struct password_stored parsed;
+	buffer_t *raw = NULL;
+	int ret = 1;
+
+	if (password_stored_get_raw(stored, default_scheme, &parsed, &raw, error_r) < 0) {
+		ret = -1;
+	} else if (parsed.scheme->verify != password_plain_verify) {
+		*error_r = password_scheme_error(parsed.scheme, "cannot provide the plaintext");
+		ret = 0;
+	} else if (memchr(raw->data, '\0', raw->used) != NULL) {
+		*error_r = password_scheme_error(parsed.scheme, "stored password has a NUL byte");
+		ret = -1;
+	} else {
+		*plaintext_r = p_strndup(pool, raw->data, raw->used);
+	}
+	password_raw_free(&raw);
+	return ret;
+}
+
 int password_get_cram_md5_secret(const char *stored, const char *default_scheme,
 				 unsigned char secret_r[PASSWORD_CRAM_MD5_SECRET_SIZE],
 				 const char **error_r)

@@ -101,6 +101,15 @@ const char *password_scheme_canonical(const char *name);
    for `roostadm pw -l`. */
 const char *const *password_schemes_get_names(void);
 
+/* The plaintext password itself from a stored PLAIN entry (and its
+   aliases and encodings: "{CLEAR}x", "{PLAIN.B64}eA==", bare data when
+   default_scheme is one of them), for mechanisms run by a library that
+   needs it (libsasl2's DIGEST-MD5). Returns 1 with *plaintext_r allocated
+   from pool, 0 when the stored scheme is a one-way hash (*error_r names
+   it), -1 on error (malformed data, a NUL byte in the password). */
+int password_get_plaintext(const char *stored, const char *default_scheme, pool_t pool,
+			   const char **plaintext_r, const char **error_r);
+
 /* CRAM-MD5
    The secret Dovecot stores for CRAM-MD5: the MD5 states after hashing the
    HMAC key block XORed with opad, then with ipad (4 little-endian words

@@ -868,6 +868,46 @@ static void test_password_crypto(void)
 	test_end();
 }
 
+static void test_password_plaintext(void)
+{
+	const char *plain, *error;
+
+	test_begin("plaintext from stored entries");
+	test_assert(password_get_plaintext("{PLAIN}pencil", NULL, test_pool, &plain, &error) == 1);
+	test_assert_strcmp(plain, "pencil");
+	test_assert(password_get_plaintext("{CLEAR}pen:cil", "SHA", test_pool, &plain, &error) ==
+		    1);
+	test_assert_strcmp(plain, "pen:cil");
+	test_assert(password_get_plaintext("{PLAIN.B64}cGVuY2ls", NULL, test_pool, &plain,
+					   &error) == 1);
+	test_assert_strcmp(plain, "pencil");
+	/* bare data in a plaintext default scheme */
+	test_assert(password_get_plaintext("pencil", "CLEARTEXT", test_pool, &plain, &error) == 1);
+	test_assert_strcmp(plain, "pencil");
+	test_assert(password_get_plaintext("", "PLAIN", test_pool, &plain, &error) == 1);
+	test_assert_strcmp(plain, "");
+
+	/* one-way hashes cannot give it, and say which scheme they are */
+	test_assert(password_get_plaintext("{SHA512-CRYPT}$6$salt$hash", NULL, test_pool, &plain,
+					   &error) == 0);
+	test_assert(strstr(error, "SHA512-CRYPT") != NULL);
+	test_assert(password_get_plaintext("{CRAM-MD5}7f47ace0e2af8f6cdeb72c03243a8c87834e19"
+					   "104164d6a42de72d243adb4080",
+					   NULL, test_pool, &plain, &error) == 0);
+	test_assert(password_get_plaintext("$1$salt$hash", "PLAIN", test_pool, &plain, &error) ==
+		    0);
+	test_assert(strstr(error, "MD5-CRYPT") != NULL);
+
+	/* malformed */
+	test_assert(password_get_plaintext("{PLAIN.B64}AHg=", NULL, test_pool, &plain, &error) ==
+		    -1);
+	test_assert(password_get_plaintext("{PLAIN.B64}!!", NULL, test_pool, &plain, &error) ==
+		    -1);
+	test_assert(password_get_plaintext("{NOSUCH}x", NULL, test_pool, &plain, &error) == -1);
+	test_assert(password_get_plaintext("bare", NULL, test_pool, &plain, &error) == -1);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
@@ -879,6 +919,7 @@ int main(void)
 		test_password_generate_rounds,
 		test_password_scheme_names,
 		test_password_cram_md5,
+		test_password_plaintext,
 		test_password_scram,
 		NULL,
 	};

@@ -69,6 +69,10 @@ struct login_client {
 	char *virtual_user, *auth_mech_name;
 	char tag[LOGIN_HANDOFF_MAX_TAG_SIZE];
 	struct auth_client_request *auth_request;
+	/* auth said OK: the request id to redeem, and whether the client
+	   still has to answer the mechanism's final data */
+	unsigned int auth_ok_id;
+	bool auth_final_pending;
 	enum login_auth_result delayed_result;
 	const char *delayed_text;
 
@@ -736,10 +740,22 @@ static void login_client_auth_cb(struct auth_client_request *request,
 						 LOGIN_INTERNAL_FAILURE_MSG);
 			break;
 		}
+		client->auth_ok_id = auth_client_request_get_id(request);
+		data = field_find(args, "resp");
+		if (data != NULL && data[0] != '\0') {
+			/* the mechanism's last word (SCRAM's server-final): a
+			   challenge the client answers with an empty line, as
+			   Dovecot sends it, since IMAP's and POP3's OK cannot
+			   carry it */
+			client->auth_final_pending = true;
+			client->state = LOGIN_CLIENT_STATE_SASL_RESPONSE;
+			login_globals.binary->auth_send_challenge(client, data);
+			if (client->state != LOGIN_CLIENT_STATE_DESTROYED)
+				login_client_resume(client);
+			break;
+		}
 		client->state = LOGIN_CLIENT_STATE_HANDOFF;
-		client->auth_request = request;
 		login_client_handoff(client);
-		client->auth_request = NULL;
 		break;
 	case AUTH_REQUEST_STATUS_FAIL:
 		login_client_auth_refused(client);
@@ -867,6 +883,23 @@ void login_client_auth_respond(struct login_client *client, const char *line)
 	const char *error;
 
 	i_assert(client->state == LOGIN_CLIENT_STATE_SASL_RESPONSE);
+	if (client->auth_final_pending) {
+		client->auth_final_pending = false;
+		if (strcmp(line, "*") == 0) {
+			client->auth_aborted = true;
+			login_client_auth_failed(client, LOGIN_AUTH_RESULT_ABORTED,
+						 "Authentication aborted by client.");
+		} else if (line[0] != '\0') {
+			login_client_auth_failed(client, LOGIN_AUTH_RESULT_FAILED,
+						 LOGIN_AUTH_FAILED_MSG);
+		} else {
+			client->state = LOGIN_CLIENT_STATE_HANDOFF;
+			client->input_paused = true;
+			login_client_update_io(client);
+			login_client_handoff(client);
+		}
+		return;
+	}
 	if (strcmp(line, "*") == 0) {
 		auth_client_request_abort(&client->auth_request);
 		client->auth_aborted = true;
@@ -920,7 +953,7 @@ static void login_client_handoff(struct login_client *client)
 	memset(&req, 0, sizeof(req));
 	req.auth_pid = (uint32_t)auth_client_get_server_pid(login_globals.auth);
 	req.auth_cuid = auth_client_get_connect_id(login_globals.auth);
-	req.auth_id = auth_client_request_get_id(client->auth_request);
+	req.auth_id = client->auth_ok_id;
 	memcpy(req.cookie, auth_client_get_cookie(login_globals.auth), sizeof(req.cookie));
 	if (client->tls != NULL)
 		req.flags |= LOGIN_HANDOFF_FLAG_TLS;
@@ -1138,7 +1171,7 @@ void login_client_create(struct master_service_connection *conn)
 	login_globals.clients = client;
 
 	client->context = login_globals.binary->client_create(client);
-	client->to_idle = timeout_add(LOGIN_CLIENT_IDLE_TIMEOUT_SECS * 1000,
+	client->to_idle = timeout_add(client->set->login_timeout * 1000,
 				      login_client_idle_timeout, client);
 	if (login_globals.anvil != NULL && !client->trusted) {
 		anvil_client_query(login_globals.anvil, t_strdup_printf(

@@ -14,6 +14,9 @@ struct login_settings {
 	const char *login_log_format_elements;
 	const char *login_log_format;
 	const char *const *login_trusted_networks;
+	/* Roost's name for Dovecot 2.3's fixed 3 minutes: a client that has
+	   not logged in by then is disconnected ("Disconnected: Inactivity") */
+	unsigned int login_timeout;
 	bool disable_plaintext_auth;
 	bool auth_verbose;
 	bool auth_debug;
@@ -26,8 +29,6 @@ struct login_settings {
 
 extern const struct setting_table login_setting_table;
 
-/* Dovecot's pre-auth idle limit */
-#define LOGIN_CLIENT_IDLE_TIMEOUT_SECS (3 * 60)
 /* bad commands before the connection is closed */
 #define LOGIN_CLIENT_MAX_BAD_COMMANDS 3
 /* the longest protocol line a login process reads */

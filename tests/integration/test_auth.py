@@ -23,6 +23,7 @@ import warnings
 import pytest
 
 from conftest import build_path, wait_for, children_of
+from sasl_util import digest_md5_answer, digest_md5_parse
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -623,3 +624,159 @@ def test_startup_refuses_mechanism_the_scheme_cannot_serve(roost_factory, auth_d
         AuthClient(r.base_dir / "auth-client")
     r.wait_log("CRAM-MD5 needs the password in PLAIN or CRAM-MD5 scheme, but passdb "
                "passwd-file stores passwords as SHA512-CRYPT")
+
+
+def digest_md5(c, rid, user, password, service="imap", realm=None, authzid=None,
+               extra="\trip=198.51.100.25"):
+    """One DIGEST-MD5 exchange on the auth socket. Returns the final
+    reply's fields and the challenge's attributes."""
+    c.send(f"AUTH\t{rid}\tDIGEST-MD5\tservice={service}{extra}")
+    f = c.fields()
+    assert f[:2] == ["CONT", str(rid)], f
+    challenge = base64.b64decode(f[2])
+    answer, rspauth = digest_md5_answer(challenge, user, password, service, realm=realm,
+                                        authzid=authzid)
+    c.send(f"CONT\t{rid}\t{b64(answer)}")
+    f = c.fields()
+    if f[0] == "CONT":
+        # the server proves it knows the password too, then the client
+        # answers with an empty response
+        assert base64.b64decode(f[2]).decode() == f"rspauth={rspauth}"
+        c.send(f"CONT\t{rid}\t")
+        f = c.fields()
+    return f, digest_md5_parse(challenge)
+
+
+def test_digest_md5_through_libsasl2(roost_factory, auth_dir):
+    users = USERS + ["sha:" + pw("-s", "SHA512-CRYPT", "-p", "shapw"),
+                     "b64user:{PLAIN.B64}" + b64(b"b64pw")]
+    r = start_auth(roost_factory, auth_dir, users, extra="auth_failure_delay = 0",
+                   mechs="plain digest-md5")
+    c = AuthClient(r.base_dir / "auth-client")
+    # libsasl2's flags, as Dovecot announces DIGEST-MD5
+    assert "MECH\tDIGEST-MD5\tdictionary\tactive\tmutual-auth" in c.server
+    f, challenge = digest_md5(c, 1, "john@example.com", "secret")
+    assert f == ["OK", "1", "user=john@example.com"], f
+    # no auth_realms: the realm offered is the host name, qop is auth only
+    assert challenge["realm"] == socket.gethostname()
+    assert challenge["qop"] == "auth" and "cipher" not in challenge
+    # auth_username_format = %Lu applies
+    f, _ = digest_md5(c, 2, "Mary@Example.COM", "marypw")
+    assert f == ["OK", "2", "user=mary@example.com"], f
+    assert digest_md5(c, 3, "b64user", "b64pw")[0][:2] == ["OK", "3"]
+    # wrong password, unknown user
+    assert digest_md5(c, 4, "john@example.com", "wrong")[0] == ["FAIL", "4",
+                                                                 "user=john@example.com"]
+    r.wait_log("digest-md5(john@example.com,198.51.100.25): Password mismatch")
+    assert digest_md5(c, 5, "nobody@example.com", "x")[0][:2] == ["FAIL", "5"]
+    r.wait_log("passwd-file(nobody@example.com,198.51.100.25): unknown user")
+    # a one-way hash cannot serve it: the log names the scheme
+    assert digest_md5(c, 6, "sha", "shapw")[0][:2] == ["FAIL", "6"]
+    r.wait_log("digest-md5(sha,198.51.100.25): Requested PLAIN scheme for DIGEST-MD5 "
+               "(libsasl2 needs the password), but we have only SHA512-CRYPT")
+    # the digest-uri names another service
+    assert digest_md5(c, 7, "john@example.com", "secret", service="smtp",
+                      extra="\tservice=imap")[0][:2] == ["FAIL", "7"]
+    # an authorization identity of another user (a master login) is refused
+    f, _ = digest_md5(c, 8, "john@example.com", "secret", authzid="mary@example.com")
+    assert f[:2] == ["FAIL", "8"]
+    r.wait_log("Authorization identity mary@example.com differs from the authenticated user")
+    # the same user as authorization identity is fine
+    f, _ = digest_md5(c, 9, "john@example.com", "secret", authzid="john@example.com")
+    assert f == ["OK", "9", "user=john@example.com"]
+    # garbage as digest-response
+    c.send("AUTH\t10\tDIGEST-MD5\tservice=imap")
+    assert c.fields()[:2] == ["CONT", "10"]
+    c.send("CONT\t10\t" + b64(b'username="john@example.com",,,=,"'))
+    assert c.fields()[:2] == ["FAIL", "10"]
+    # the requests were redeemable: REQUEST after OK works as for PLAIN
+    assert "secret" not in r.log() and "marypw" not in r.log()
+    assert digest_md5(c, 11, "john@example.com", "secret")[0][0] == "OK"
+
+
+def test_digest_md5_realms_and_default_realm(roost_factory, auth_dir):
+    users = ["john@example.com:{PLAIN}secret", "john@example.org:{PLAIN}orgpw",
+             "bare:{PLAIN}barepw"]
+    r = start_auth(roost_factory, auth_dir, users, mechs="plain digest-md5",
+                   extra="auth_failure_delay = 0\nauth_realms = example.com example.org\n"
+                         "auth_default_realm = example.com\nauth_username_format = %Lu")
+    c = AuthClient(r.base_dir / "auth-client")
+    # the first of auth_realms is offered; the realm the client uses
+    # becomes the user's domain
+    f, challenge = digest_md5(c, 1, "john", "secret")
+    assert challenge["realm"] == "example.com"
+    assert f == ["OK", "1", "user=john@example.com"], f
+    f, _ = digest_md5(c, 2, "john", "orgpw", realm="example.org")
+    assert f == ["OK", "2", "user=john@example.org"], f
+    # a name with a domain keeps it
+    f, _ = digest_md5(c, 3, "john@example.org", "orgpw", realm="example.org")
+    assert f == ["OK", "3", "user=john@example.org"], f
+    # the digest is over the name as the client typed it; the lookup uses
+    # the normalised one (%Lu)
+    f, _ = digest_md5(c, 7, "JOHN", "orgpw", realm="Example.ORG")
+    assert f == ["OK", "7", "user=john@example.org"], f
+    # PLAIN: auth_default_realm completes names without a domain
+    assert auth_plain(c, 4, "john", "secret") == ["OK", "4", "user=john@example.com"]
+    assert auth_plain(c, 8, "JoHn", "secret") == ["OK", "8", "user=john@example.com"]
+    assert auth_plain(c, 5, "john@example.org", "orgpw") == ["OK", "5",
+                                                             "user=john@example.org"]
+    assert auth_plain(c, 6, "bare", "barepw")[:2] == ["FAIL", "6"]
+    r.wait_log("passwd-file(bare@example.com,198.51.100.25): unknown user")
+
+
+def test_cyrus_mechanisms_at_startup(roost_factory, auth_dir):
+    path = write_users(auth_dir, USERS)
+    # a one-way default scheme cannot serve DIGEST-MD5
+    r = make_roost(roost_factory, auth_dir, PORTS_OFF + "auth_mechanisms = plain digest-md5\n"
+                   "passdb {\n  driver = passwd-file\n"
+                   f"  args = scheme=SHA512-CRYPT {path}\n}}\n")
+    r.start()
+    wait_for(lambda: (r.base_dir / "auth-client").exists(), what="auth-client socket")
+    with pytest.raises((EOFError, OSError)):
+        AuthClient(r.base_dir / "auth-client")
+    r.wait_log("DIGEST-MD5 needs the password in PLAIN scheme, but passdb passwd-file "
+               "stores passwords as SHA512-CRYPT")
+    r.stop()
+    # pam checks passwords in workers: libsasl2 cannot wait for them
+    pam = ("passdb {\n  driver = pam\n}\npassdb {\n  driver = passwd-file\n"
+           f"  args = scheme=PLAIN {path}\n}}\nuserdb {{\n  driver = passwd\n}}\n")
+    r = make_roost(roost_factory, auth_dir, PORTS_OFF + "auth_mechanisms = plain digest-md5\n"
+                   + pam)
+    r.base_dir = pathlib.Path(auth_dir) / "run2"
+    r.write_config(PORTS_OFF + "auth_mechanisms = plain digest-md5\n" + pam)
+    (r.base_dir / "login").mkdir(parents=True, exist_ok=True)
+    r.start()
+    wait_for(lambda: (r.base_dir / "auth-client").exists(), what="auth-client socket")
+    with pytest.raises((EOFError, OSError)):
+        AuthClient(r.base_dir / "auth-client")
+    r.wait_log("DIGEST-MD5 is run by libsasl2, which needs the password during its own "
+               "call, but passdb pam checks passwords in auth workers")
+    r.stop()
+    # limited to other mechanisms, pam is fine; a mechanism unknown to
+    # Roost and to libsasl2 is a start-up error, a known one a warning
+    limited = pam.replace("driver = pam\n", "driver = pam\n  mechanisms = plain login\n")
+    body = PORTS_OFF + "auth_mechanisms = plain digest-md5 gssapi\n" + limited
+    r = make_roost(roost_factory, auth_dir, body)
+    r.base_dir = pathlib.Path(auth_dir) / "run3"
+    r.write_config(body)
+    (r.base_dir / "login").mkdir(parents=True, exist_ok=True)
+    r.start()
+    wait_for(lambda: (r.base_dir / "auth-client").exists(), what="auth-client socket")
+    c = AuthClient(r.base_dir / "auth-client")
+    assert [x.split("\t")[1] for x in c.server if x.startswith("MECH\t")] == ["PLAIN",
+                                                                              "DIGEST-MD5"]
+    assert digest_md5(c, 1, "john@example.com", "secret")[0][0] == "OK"
+    r.wait_log("auth_mechanisms: GSSAPI is not built into Roost and no installed libsasl2 "
+               "plugin offers it (Debian package libsasl2-modules-gssapi-mit); it is not "
+               "offered")
+    r.stop()
+    body = PORTS_OFF + "auth_mechanisms = plain x-no-such-mech\n" + limited
+    r = make_roost(roost_factory, auth_dir, body)
+    r.base_dir = pathlib.Path(auth_dir) / "run4"
+    r.write_config(body)
+    (r.base_dir / "login").mkdir(parents=True, exist_ok=True)
+    r.start()
+    wait_for(lambda: (r.base_dir / "auth-client").exists(), what="auth-client socket")
+    with pytest.raises((EOFError, OSError)):
+        AuthClient(r.base_dir / "auth-client")
+    r.wait_log("auth_mechanisms: unknown mechanism 'x-no-such-mech'")

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from login_util import USER, PASSWORD, client_tls_context
+from login_util import USER, PASSWORD, client_tls_context, wait_log_re
 from login_util import login_server, login_server_factory, login_root  # noqa: F401
 
 
@@ -272,3 +272,48 @@ def test_curl_appends_and_fetches_by_uid(login_server, tmp_path):
     typ, data = m.append("NoSuchBox", None, None, msg("x"))
     assert typ == "NO" and data[0].startswith(b"[TRYCREATE]"), (typ, data)
     m.logout()
+
+
+@pytest.mark.parametrize("mech", ["SCRAM-SHA-256", "DIGEST-MD5"])
+def test_mbsync_sasl_mechanisms(login_server_factory, tmp_path, login_certs, mech):
+    """mbsync authenticates through libsasl2's client side: SCRAM (which
+    checks the server's final proof) and DIGEST-MD5 (which checks rspauth,
+    served by libsasl2 in the auth process)."""
+    server = login_server_factory("auth_mechanisms = plain login scram-sha-256 digest-md5\n")
+    m = imap(server)
+    assert m.append("INBOX", None, None, msg("sasl"))[0] == "OK"
+    m.logout()
+    local = tmp_path / "local"
+    local.mkdir()
+    rc = tmp_path / "mbsyncrc"
+    rc.write_text(f"""
+IMAPAccount roost
+Host 127.0.0.1
+Port {server.ports['imaps']}
+User {USER}
+Pass {PASSWORD}
+SSLType IMAPS
+CertificateFile {login_certs}/cert.pem
+AuthMechs {mech}
+
+IMAPStore remote
+Account roost
+
+MaildirStore local
+Path {local}/
+Inbox {local}/INBOX
+
+Channel inbox
+Far :remote:INBOX
+Near :local:INBOX
+Create Near
+SyncState *
+Sync Pull
+""")
+    run_mbsync(rc)
+    assert set(local_messages(local / "INBOX")) == {"sasl"}
+    wait_log_re(server, rf"imap-login: Info: Login: user=<john@example\.com>, method={mech}, ")
+    rc.write_text(rc.read_text().replace(f"Pass {PASSWORD}", "Pass wrong"))
+    p = subprocess.run(["mbsync", "-c", str(rc), "-a"], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode != 0

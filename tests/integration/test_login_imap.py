@@ -11,10 +11,11 @@ import re
 import subprocess
 import time
 
-from conftest import wait_for, proc_uid
+from conftest import build_path, wait_for, proc_uid
 from login_util import (USER, PASSWORD, Client, client_tls_context, elapsed, log_lines,
                         wait_log_re, processes_named)
 from login_util import login_server, login_server_factory, login_root, login_certs  # noqa: F401
+from sasl_util import ScramClient, digest_md5_answer
 
 SESSION = r"session=<[A-Za-z0-9+/]{16}>"
 PLAINTEXT_ALERT = ("* BAD [ALERT] Plaintext authentication not allowed without SSL/TLS, but "
@@ -330,3 +331,193 @@ def test_imap_session_end_to_end_with_imaplib_and_curl(login_server):
     bad = subprocess.run(["curl", "-sk", f"{base}/", "--user", f"{USER}:wrong"],
                          capture_output=True, timeout=30)
     assert bad.returncode != 0
+
+
+def imap_digest_md5(c, tag, user, password):
+    """AUTHENTICATE DIGEST-MD5 with the client side computed here; returns
+    the tagged reply."""
+    c.send(f"{tag} AUTHENTICATE DIGEST-MD5")
+    line = c.readline()
+    assert line.startswith("+ "), line
+    answer, rspauth = digest_md5_answer(base64.b64decode(line[2:]), user, password)
+    c.send(base64.b64encode(answer).decode())
+    line = c.readline()
+    if line.startswith("+ "):
+        assert base64.b64decode(line[2:]).decode() == f"rspauth={rspauth}"
+        c.send("")
+        line = c.readline()
+    return line
+
+
+def test_authenticate_digest_md5_through_libsasl2(login_server_factory):
+    server = login_server_factory("auth_mechanisms = plain login digest-md5\n"
+                                  "auth_failure_delay = 0\n")
+    hashed = subprocess.run([build_path("src", "admin", "roostadm"), "pw", "-s",
+                             "SHA512-CRYPT", "-p", "shapw"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    with open(server.root / "users", "a") as f:
+        f.write(f"sha@example.com:{hashed}::::\n")
+    c = Client.connect(server.ports["imaps"], tls=True)
+    assert "AUTH=DIGEST-MD5" in c.readline()
+    line = imap_digest_md5(c, "a1", USER, PASSWORD)
+    assert line.startswith("a1 OK [CAPABILITY IMAP4rev1 ") and line.endswith("] Logged in")
+    c.send("s1 SELECT INBOX")
+    while not line.startswith("s1 "):
+        line = c.readline()
+    assert line.startswith("s1 OK [READ-WRITE]"), line
+    c.close()
+    wait_log_re(server, r"imap-login: Info: Login: user=<john@example\.com>, "
+                        r"method=DIGEST-MD5, rip=127\.0\.0\.1, lip=127\.0\.0\.1, mpid=\d+, TLS")
+    # DIGEST-MD5 is not a plaintext mechanism: allowed from 127.0.0.2
+    # without TLS, where PLAIN is not
+    c = Client.connect(server.ports["imap"], source="127.0.0.2")
+    greeting = c.readline()
+    assert "LOGINDISABLED" in greeting and "AUTH=DIGEST-MD5" in greeting
+    assert "AUTH=PLAIN" not in greeting
+    assert imap_digest_md5(c, "a1", USER, "wrong") == ("a1 NO [AUTHENTICATIONFAILED] "
+                                                        "Authentication failed.")
+    assert imap_digest_md5(c, "a2", "sha@example.com", "shapw") == (
+        "a2 NO [AUTHENTICATIONFAILED] Authentication failed.")
+    wait_log_re(server, r"auth: Info: digest-md5\(sha@example\.com,127\.0\.0\.2,<[^>]+>\): "
+                        r"Requested PLAIN scheme for DIGEST-MD5 \(libsasl2 needs the "
+                        r"password\), but we have only SHA512-CRYPT")
+    line = imap_digest_md5(c, "a3", USER, PASSWORD)
+    assert line.startswith("a3 OK [CAPABILITY IMAP4rev1 "), line
+    c.close()
+    # curl's own DIGEST-MD5 client, over IMAP and POP3 ("pop" in its
+    # digest-uri, RFC 5034)
+    for url in (f"imap://127.0.0.1:{server.ports['imap']}/INBOX",
+                f"pop3://127.0.0.1:{server.ports['pop3']}/"):
+        got = subprocess.run(["curl", "-s", url, "--login-options", "AUTH=DIGEST-MD5",
+                              "--user", f"{USER}:{PASSWORD}"], capture_output=True,
+                             text=True, timeout=30)
+        assert got.returncode == 0, (url, got)
+        bad = subprocess.run(["curl", "-s", url, "--login-options", "AUTH=DIGEST-MD5",
+                              "--user", f"{USER}:wrong"], capture_output=True, timeout=30)
+        assert bad.returncode == 67, (url, bad)  # CURLE_LOGIN_DENIED
+    wait_log_re(server, r"pop3-login: Info: Login: user=<john@example\.com>, "
+                        r"method=DIGEST-MD5, rip=127\.0\.0\.1")
+
+
+def test_login_timeout(login_server_factory, tmp_path):
+    """A client that has not logged in within login_timeout (Dovecot's fixed
+    3 minutes, the default) is told so and disconnected."""
+    server = login_server_factory("login_timeout = 2 secs\n")
+    # silent client
+    c = Client.connect(server.ports["imap"])
+    c.readline()
+    out, secs = elapsed(c.read_until_closed)
+    assert out == "* BYE Disconnected for inactivity.\r\n" and 1.5 <= secs < 4, (out, secs)
+    wait_log_re(server, r"imap-login: Info: Disconnected: Inactivity \(no auth attempts in 2 "
+                        r"secs\): user=<>, rip=127\.0\.0\.1, lip=127\.0\.0\.1, secured, " +
+                SESSION + "$")
+    # the limit counts from the connection, not from the last command
+    c = Client.connect(server.ports["imaps"], tls=True)
+    c.readline()
+    for i in range(3):
+        c.send(f"n{i} NOOP")
+        assert c.readline() == f"n{i} OK NOOP completed."
+        time.sleep(0.4)
+    out, secs = elapsed(c.read_until_closed)
+    assert out == "* BYE Disconnected for inactivity.\r\n" and secs < 2, (out, secs)
+    # a SASL exchange left half-way
+    c = Client.connect(server.ports["imaps"], tls=True)
+    c.readline()
+    c.send("a1 AUTHENTICATE PLAIN")
+    assert c.readline() == "+ "
+    assert c.read_until_closed() == "* BYE Disconnected for inactivity.\r\n"
+    wait_log_re(server, r"imap-login: Info: Disconnected: Inactivity \(client didn't finish "
+                        r"SASL auth, waited [12] secs\): user=<>, method=PLAIN, "
+                        r"rip=127\.0\.0\.1, lip=127\.0\.0\.1, TLS, ")
+    # without the setting: Dovecot's 3 minutes
+    conf = tmp_path / "default.conf"
+    conf.write_text(f"base_dir = {tmp_path}/run\n")
+    p = subprocess.run([build_path("src", "config", "roostconf"), "-c", str(conf),
+                        "login_timeout"], capture_output=True, text=True, timeout=30)
+    assert p.stdout.strip() == "login_timeout = 3 mins", p
+
+
+def test_one_login_process_serves_many_clients(login_server_factory):
+    """Dovecot's high-performance mode: service_count = 0 and client_limit
+    > 1 make one imap-login process serve several clients at once, the
+    TLS ones also after login (it keeps proxying them)."""
+    server = login_server_factory(
+        "service imap-login {\n  service_count = 0\n  client_limit = 10\n"
+        "  process_limit = 1\n}\n"
+        "login_log_format_elements = user=<%u> method=%m rip=%r lip=%l mpid=%e %c "
+        "session=<%{session}> lpid=%{pid}\n")
+    clients = [Client.connect(server.ports["imaps"], tls=True) for _ in range(3)]
+    clients += [Client.connect(server.ports["imap"]) for _ in range(2)]
+    for c in clients:
+        assert c.readline().startswith("* OK [CAPABILITY ")
+    login_pids = processes_named(server, "imap-login")
+    assert len(login_pids) == 1, login_pids
+    # a wrong password waits auth_failure_delay; the others are served
+    # meanwhile by the same process
+    clients[0].send(f"a1 LOGIN {USER} wrong")
+    start = time.monotonic()
+    for c in clients[1:]:
+        c.send(f"a1 LOGIN {USER} {PASSWORD}")
+    for c in clients[1:]:
+        expect_imap_session(c, "a1")
+    assert time.monotonic() - start < 1.5
+    assert clients[0].readline() == "a1 NO [AUTHENTICATIONFAILED] Authentication failed."
+    assert time.monotonic() - start >= 1.5
+    clients[0].send(f"a2 LOGIN {USER} {PASSWORD}")
+    expect_imap_session(clients[0], "a2")
+    lines = wait_for(lambda: len(log_lines(server, r"imap-login: Info: Login: ")) == 5 and
+                     log_lines(server, r"imap-login: Info: Login: "), what="5 logins")
+    assert {re.search(r"lpid=(\d+)$", x).group(1) for x in lines} == {str(login_pids[0])}
+    assert len({re.search(r"mpid=(\d+)", x).group(1) for x in lines}) == 5
+    # the TLS sessions go on through the login process
+    for i, c in enumerate(clients):
+        c.send(f"n{i} NOOP")
+        line = c.readline()
+        while not line.startswith(f"n{i} "):
+            line = c.readline()
+        assert line == f"n{i} OK NOOP completed.", line
+    assert processes_named(server, "imap-login") == login_pids
+    for c in clients:
+        c.close()
+
+
+def test_authenticate_scram_sends_server_final(login_server_factory):
+    """SCRAM's server-final message (the server's proof) comes with auth's
+    OK; over IMAP it goes to the client as a last "+ " continuation, which
+    the client answers with an empty line, as Dovecot does."""
+    server = login_server_factory("auth_mechanisms = plain scram-sha-256\n"
+                                  "auth_failure_delay = 0\n")
+    c = Client.connect(server.ports["imaps"], tls=True)
+    assert "AUTH=SCRAM-SHA-256" in c.readline()
+    scram = ScramClient(USER, PASSWORD)
+    c.send("a1 AUTHENTICATE SCRAM-SHA-256 " + base64.b64encode(scram.first()).decode())
+    line = c.readline()
+    assert line.startswith("+ "), line
+    c.send(base64.b64encode(scram.final(base64.b64decode(line[2:]))).decode())
+    line = c.readline()
+    assert line.startswith("+ ") and base64.b64decode(line[2:]).decode() == scram.server_final
+    c.send("")
+    expect_imap_session(c, "a1")
+    c.close()
+    # anything but an empty answer to it fails the login
+    c = Client.connect(server.ports["imaps"], tls=True)
+    c.readline()
+    scram = ScramClient(USER, PASSWORD)
+    c.send("a1 AUTHENTICATE SCRAM-SHA-256 " + base64.b64encode(scram.first()).decode())
+    line = c.readline()
+    c.send(base64.b64encode(scram.final(base64.b64decode(line[2:]))).decode())
+    assert c.readline().startswith("+ ")
+    c.send(base64.b64encode(b"x").decode())
+    assert c.readline() == "a1 NO [AUTHENTICATIONFAILED] Authentication failed."
+    # POP3: the same through AUTH
+    c = Client.connect(server.ports["pop3s"], tls=True)
+    c.readline()
+    scram = ScramClient(USER, PASSWORD)
+    c.send("AUTH SCRAM-SHA-256 " + base64.b64encode(scram.first()).decode())
+    line = c.readline()
+    c.send(base64.b64encode(scram.final(base64.b64decode(line[2:]))).decode())
+    line = c.readline()
+    assert line.startswith("+ ") and base64.b64decode(line[2:]).decode() == scram.server_final
+    c.send("")
+    assert c.readline() == "+OK Logged in."
+    c.close()

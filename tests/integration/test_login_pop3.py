@@ -332,3 +332,16 @@ def test_lock_session_in_use_through_login(login_server_factory):
     third = pop_login(server, "stls")
     assert third.stat() == (0, 0)
     third.quit()
+
+
+def test_login_timeout(login_server_factory):
+    server = login_server_factory("login_timeout = 2 secs\n")
+    c = Client.connect(server.ports["pop3s"], tls=True)
+    assert c.readline() == "+OK Roost ready."
+    c.send(f"USER {USER}")
+    assert c.readline() == "+OK"
+    out, secs = elapsed(c.read_until_closed)
+    assert out == "-ERR Disconnected for inactivity.\r\n" and 1 <= secs < 4, (out, secs)
+    wait_log_re(server, r"pop3-login: Info: Disconnected: Inactivity \(no auth attempts in 2 "
+                        r"secs\): user=<john@example\.com>, rip=127\.0\.0\.1, "
+                        r"lip=127\.0\.0\.1, TLS, session=<")

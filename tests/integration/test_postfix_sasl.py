@@ -2,11 +2,13 @@
 against Roost's auth service through a unix_listener in Postfix's
 private/ directory: swaks with AUTH PLAIN and LOGIN, a wrong password, and
 a passdb that is temporarily unreadable (Postfix must answer 454 4.7.0,
-not a permanent 535)."""
+not a permanent 535); DIGEST-MD5 (libsasl2 in the auth process) with the
+client side computed here, since swaks needs Authen::SASL for it."""
 import os
 import pathlib
 import re
 import shutil
+import smtplib
 import subprocess
 import tempfile
 
@@ -14,6 +16,7 @@ import pytest
 
 from conftest import free_port, wait_for
 from test_auth import PORTS_OFF, write_users, make_roost
+from sasl_util import digest_md5_answer
 
 MASTER_CF = """\
 {port} inet n - n - - smtpd
@@ -101,6 +104,29 @@ def swaks(port, mech, user, password):
     return p.stdout + p.stderr
 
 
+def smtp_digest_md5(port, user, password):
+    """AUTH DIGEST-MD5 with smtplib; returns the final code and whether
+    the server proved it knows the password (rspauth)."""
+    rspauth, proved = [], []
+
+    def answer(challenge):
+        if challenge.startswith(b"rspauth="):
+            assert challenge.decode() == "rspauth=" + rspauth[0]
+            proved.append(True)
+            return ""
+        response, expected = digest_md5_answer(challenge, user, password, service="smtp")
+        rspauth.append(expected)
+        return response.decode()
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
+        s.ehlo("client.example")
+        assert "DIGEST-MD5" in s.esmtp_features["auth"].split()
+        try:
+            code = s.auth("DIGEST-MD5", answer, initial_response_ok=False)[0]
+        except smtplib.SMTPAuthenticationError as e:
+            code = e.smtp_code
+    return code, bool(proved)
+
+
 def test_postfix_sasl_dovecot(postfix, roost_factory):
     auth_dir = postfix["top"] / "auth"
     auth_dir.mkdir()
@@ -112,7 +138,7 @@ def test_postfix_sasl_dovecot(postfix, roost_factory):
              "-s", "SHA512-CRYPT", "-p", "marypw"], capture_output=True, text=True
         ).stdout.strip()])
     sock = postfix["queue"] / "private" / "auth"
-    body = (PORTS_OFF + "auth_mechanisms = plain login apop\nauth_verbose = yes\n"
+    body = (PORTS_OFF + "auth_mechanisms = plain login apop digest-md5\nauth_verbose = yes\n"
             "passdb {\n  driver = passwd-file\n"
             f"  args = scheme=PLAIN username_format=%u {users}\n}}\n"
             "service auth {\n"
@@ -136,6 +162,10 @@ def test_postfix_sasl_dovecot(postfix, roost_factory):
     out = swaks(postfix["port"], "PLAIN", "john@example.com", "wrong")
     assert "535 5.7.8" in out, out
     r.wait_log("passwd-file(john@example.com,127.0.0.1): Password mismatch")
+    # DIGEST-MD5: Postfix relays the challenges, rspauth included
+    assert smtp_digest_md5(postfix["port"], "john@example.com", "secret") == (235, True)
+    assert smtp_digest_md5(postfix["port"], "john@example.com", "wrong") == (535, False)
+    r.wait_log("digest-md5(john@example.com,127.0.0.1): Password mismatch")
 
     # the passdb is temporarily unreadable for the unprivileged auth process:
     # Postfix must say "try again later", not a permanent failure
