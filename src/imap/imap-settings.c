@@ -35,6 +35,7 @@ static const struct setting_def imap_defs[] = {
     DEF(SET_BOOL, imap_literal_minus, "no"),
     DEF(SET_STR, imap_id_send, "name *"),
     DEF(SET_BOOL, mail_debug, "no"),
+    {.type = SET_FREE_FORM, .key = "plugin", .offset = offsetof(struct imap_settings, plugin)},
     {.key = NULL},
 };
 
@@ -44,6 +45,21 @@ const struct setting_table imap_setting_table = {
     .struct_size = sizeof(struct imap_settings),
     .name_offset = SETTING_NO_FIELD,
 };
+
+uint64_t imap_settings_get_append_limit(const struct imap_settings *set)
+{
+	const char *const *kv;
+	const char *value = NULL, *error;
+	uint64_t limit;
+
+	for (kv = set->plugin; kv != NULL && kv[0] != NULL && kv[1] != NULL; kv += 2) {
+		if (strcmp(kv[0], "quota_max_mail_size") == 0)
+			value = kv[1];
+	}
+	if (value == NULL || settings_parse_size(value, &limit, &error) < 0)
+		return 0;
+	return limit;
+}
 
 struct imap_settings *imap_settings_default(pool_t pool)
 {

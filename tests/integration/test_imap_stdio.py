@@ -214,7 +214,8 @@ def test_mailbox_management(maildir):
     assert s.cmd("m", "DELETE Play") == [b"m OK Delete completed."]
     assert s.cmd("n", "DELETE INBOX")[-1].startswith(b"n NO")
     r = s.cmd("o", "STATUS INBOX (MESSAGES UIDNEXT UNSEEN RECENT)")
-    assert r[0] == b"* STATUS INBOX (MESSAGES 0 UIDNEXT 1 UNSEEN 0 RECENT 0)"
+    # the items in Dovecot's order, whatever the request's
+    assert r[0] == b"* STATUS INBOX (MESSAGES 0 RECENT 0 UIDNEXT 1 UNSEEN 0)"
     assert s.cmd("p", "NAMESPACE")[0] == b'* NAMESPACE (("" ".")) NIL NIL'
     # a non-ASCII name goes out in modified UTF-7 and comes back
     assert s.cmd("q", "CREATE &AOQ-pfel") == [b"q OK Create completed."]
