@@ -347,7 +347,8 @@ static bool cmd_subscribe_full(struct client *client, const struct imap_arg *arg
 		return true;
 	}
 	box = mailbox_alloc(client->user, vname, 0);
-	if (set && mailbox_exists(box) == 0) {
+	/* INBOX is there even before its Maildir is (it is made at open) */
+	if (set && strcmp(vname, "INBOX") != 0 && mailbox_exists(box) == 0) {
 		client_send_tagline(client,
 				    t_strdup_printf("NO [NONEXISTENT] Mailbox doesn't exist: %s",
 						    str_sanitize(pool_temp, vname, 100)));

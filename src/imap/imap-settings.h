@@ -23,7 +23,7 @@ extern const struct setting_table imap_setting_table;
 
 /* The largest message APPEND accepts (RFC 7889 APPENDLIMIT): plugin {
    quota_max_mail_size }, Dovecot 2.3's per-message limit; 0 = none. An
-   unparsable value counts as none (the config check reports it). */
+   unparsable value stops settings_to_struct() with an error. */
 uint64_t imap_settings_get_append_limit(const struct imap_settings *set);
 
 /* The defaults, for tests and tools without a configuration tree. */
