@@ -255,8 +255,10 @@ static int list_collect(struct list_context *ctx)
 
 	if (mailbox_list(ctx->client->user, all_patterns, 0, pool, &ctx->entries, &error) < 0)
 		return -1;
-	if (!want_subs)
+	if (!want_subs) {
+		array_sort(&ctx->entries, info_cmp);
 		return 0;
+	}
 	if (mailbox_list(ctx->client->user, all_patterns, MAILBOX_LIST_ITER_SUBSCRIBED, pool,
 			 &subs, &error) < 0)
 		return -1;
@@ -346,16 +348,28 @@ struct list_childinfo {
 	bool selected_unmatched;
 };
 
+/* The descendants of a mailbox are one run of the sorted entries (every
+   name between two names with a prefix has it too): found by bisection. */
 static void list_get_childinfo(const struct list_context *ctx, const struct mailbox_info *parent,
 			       struct list_childinfo *ci_r)
 {
-	size_t len = strlen(parent->vname);
+	const char *prefix = t_strdup_printf("%s%c", parent->vname, parent->sep);
+	const struct mailbox_info *entries = array_front(&ctx->entries), *info;
+	unsigned int lo = 0, hi = array_count(&ctx->entries), mid;
+	size_t len = strlen(prefix);
 
 	memset(ci_r, 0, sizeof(*ci_r));
-	array_foreach(&ctx->entries, info)
-	{
-		if (strncmp(info->vname, parent->vname, len) != 0 || info->vname[len] != parent->sep)
-			continue;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(entries[mid].vname, prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < array_count(&ctx->entries); lo++) {
+		info = &entries[lo];
+		if (strncmp(info->vname, prefix, len) != 0)
+			break;
 		ci_r->subscribed = ci_r->subscribed || info_is_subscribed(info);
 		ci_r->special_use = ci_r->special_use || info_has_special_use(info);
 		if (!ci_r->selected_unmatched && list_selected(ctx, info) && !list_match(ctx, info))
