@@ -99,9 +99,10 @@ int imap_append_literal_begin(struct client *client, const char *line, size_t le
 	const struct imap_arg *args;
 	const char *segment, *name, *vname, *error = NULL;
 	const char *p;
+	uint64_t limit;
 	int ret = 0;
 
-	(void)size;
+	limit = imap_settings_get_append_limit(client->set);
 	if (state == NULL) {
 		state = i_new(struct imap_append_state, 1);
 		client->append = state;
@@ -154,6 +155,11 @@ int imap_append_literal_begin(struct client *client, const char *line, size_t le
 		}
 		if (error == NULL && append_parse_params(client, args, &params, &error) < 0)
 			error = t_strdup_printf("BAD Error in IMAP command APPEND: %s", error);
+		/* RFC 7889: refused before the data comes (a LITERAL+
+		   client's data is read and dropped) */
+		if (error == NULL && limit != 0 && size > limit)
+			error = "NO [TOOBIG] Mail size is larger than the maximum size allowed by "
+				"server configuration.";
 		if (error == NULL) {
 			state->save = mailbox_save_begin(state->t, &params);
 			if (state->save == NULL)

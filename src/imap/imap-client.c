@@ -15,6 +15,7 @@
 #define CLIENT_OUTPUT_MAX_BUFFER (128 * 1024)
 #define CLIENT_MAX_LITERAL_ARGS_SIZE (256 * 1024)
 #define CLIENT_READ_CHUNK (64 * 1024)
+#define IMAP_LITERAL_MINUS_MAX_SIZE 4096
 
 static void client_handle_input(struct client *client);
 
@@ -22,14 +23,33 @@ static const char *const capability_list =
     "IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE UNSELECT CHILDREN "
     "NAMESPACE UIDPLUS MOVE SPECIAL-USE MULTIAPPEND";
 
+/* The list above with LIST-EXTENDED and friends (imap-list.c,
+   imap-status.c, imap-binary.c); LITERAL- instead of LITERAL+ with
+   imap_literal_minus, as Dovecot; APPENDLIMIT=n for a configured limit,
+   else plain APPENDLIMIT (STATUS APPENDLIMIT then says NIL, RFC 7889). */
+static const char *client_capability_list(const struct client *client)
+{
+	uint64_t limit = imap_settings_get_append_limit(client->set);
+	string_t *str = str_new(pool_temp, 512);
+	const char *p;
+
+	str_append(str, capability_list);
+	if (client->set->imap_literal_minus && (p = strstr(str_c(str), "LITERAL+")) != NULL)
+		buffer_write(str, (size_t)(p - str_c(str)) + 7, "-", 1);
+	str_append(str, " LIST-EXTENDED LIST-STATUS CREATE-SPECIAL-USE STATUS=SIZE BINARY APPENDLIMIT");
+	if (limit != 0)
+		str_printfa(str, "=%llu", (unsigned long long)limit);
+	return str_c(str);
+}
+
 const char *client_capability(const struct client *client)
 {
 	const char *cap = client->set->imap_capability;
 
 	if (cap[0] == '\0')
-		return capability_list;
+		return client_capability_list(client);
 	if (cap[0] == '+')
-		return t_strdup_printf("%s %s", capability_list, cap + 1);
+		return t_strdup_printf("%s %s", client_capability_list(client), cap + 1);
 	return cap;
 }
 
@@ -717,6 +737,16 @@ static void client_handle_line(struct client *client, const char *line, size_t l
 	case IMAP_PARSE_LITERAL:
 		size = imap_parser_literal_size(client->parser);
 		sync = imap_parser_literal_is_sync(client->parser);
+		if (!sync && size > IMAP_LITERAL_MINUS_MAX_SIZE && client->set->imap_literal_minus) {
+			/* RFC 7888 4: LITERAL- allows {n+} up to 4096 bytes;
+			   the bytes are on their way and could be taken for
+			   commands, so the connection ends (as in Dovecot) */
+			client_send_bad(client, "[TOOBIG] Error in IMAP command: "
+						"Non-synchronizing literal size too large.");
+			client_disconnect(client, "Non-synchronizing literal size too large",
+					  "Non-synchronizing literal size too large");
+			return;
+		}
 		if (line_is_append_message(client, line, len)) {
 			imap_parser_stream_literal(client->parser);
 			if (imap_append_literal_begin(

@@ -4,6 +4,7 @@
 
 #include "lib.h"
 #include "imap-commands.h"
+#include "imap-list.h"
 #include "imap-quote.h"
 #include "imap-seqset.h"
 #include "imap-util.h"
@@ -236,14 +237,28 @@ static const char *arg_mailbox(struct client *client, const struct imap_arg *arg
 
 static bool cmd_create(struct client *client, const struct imap_arg *args)
 {
+	const char *vname, *error, *special_use = NULL;
+	const struct imap_arg *params;
 	struct mail_namespace *ns;
-	const char *vname, *error;
 	struct mailbox *box;
+	bool useattr;
 	size_t len;
 
 	vname = arg_mailbox(client, args);
-	if (vname == NULL || !imap_arg_is_eol(args + 1)) {
+	if (vname == NULL || (!imap_arg_is_eol(args + 1) &&
+			      (!imap_arg_get_list(args + 1, &params, NULL) ||
+			       !imap_arg_is_eol(args + 2)))) {
 		client_send_bad(client, "Invalid arguments.");
+		return true;
+	}
+	/* CREATE-SPECIAL-USE (RFC 6154): "CREATE name (USE (\Drafts))" */
+	if (!imap_arg_is_eol(args + 1) &&
+	    imap_create_parse_params(params, &special_use, &useattr, &error) < 0) {
+		if (useattr)
+			client_send_tagline(client, t_strdup_printf("NO [USEATTR] %s.", error));
+		else
+			client_send_bad(client,
+					t_strdup_printf("Error in IMAP command CREATE: %s", error));
 		return true;
 	}
 	ns = mail_user_find_namespace(client->user, vname);
@@ -259,7 +274,7 @@ static bool cmd_create(struct client *client, const struct imap_arg *args)
 		return true;
 	}
 	box = mailbox_alloc(client->user, vname, 0);
-	if (mailbox_create(box, NULL) < 0)
+	if (mailbox_create(box, special_use) < 0)
 		client_send_storage_error(client, box);
 	else
 		client_send_tagline(client, "OK Create completed.");
@@ -332,7 +347,8 @@ static bool cmd_subscribe_full(struct client *client, const struct imap_arg *arg
 		return true;
 	}
 	box = mailbox_alloc(client->user, vname, 0);
-	if (set && mailbox_exists(box) == 0) {
+	/* INBOX is there even before its Maildir is (it is made at open) */
+	if (set && strcmp(vname, "INBOX") != 0 && mailbox_exists(box) == 0) {
 		client_send_tagline(client,
 				    t_strdup_printf("NO [NONEXISTENT] Mailbox doesn't exist: %s",
 						    str_sanitize(pool_temp, vname, 100)));
@@ -354,104 +370,6 @@ static bool cmd_subscribe(struct client *client, const struct imap_arg *args)
 static bool cmd_unsubscribe(struct client *client, const struct imap_arg *args)
 {
 	return cmd_subscribe_full(client, args, false);
-}
-
-static void list_append_flags(string_t *str, const struct mailbox_info *info, bool lsub)
-{
-	size_t start = str_len(str);
-
-	str_append_c(str, '(');
-	if ((info->flags & MAILBOX_NOSELECT) != 0)
-		str_append(str, "\\Noselect ");
-	if ((info->flags & MAILBOX_NONEXISTENT) != 0 && !lsub)
-		str_append(str, "\\NonExistent ");
-	if (!lsub) {
-		if ((info->flags & MAILBOX_CHILDREN) != 0)
-			str_append(str, "\\HasChildren ");
-		else if ((info->flags & MAILBOX_NOCHILDREN) != 0)
-			str_append(str, "\\HasNoChildren ");
-		if (info->special_use != NULL && info->special_use[0] != '\0')
-			str_printfa(str, "%s ", info->special_use);
-	}
-	if (str_len(str) > start + 1)
-		str_truncate(str, str_len(str) - 1);
-	str_append_c(str, ')');
-}
-
-static bool cmd_list_full(struct client *client, const struct imap_arg *args, bool lsub)
-{
-	ARRAY_TYPE(mailbox_info) result;
-	ARRAY(const char *) patterns;
-	const struct imap_arg *list;
-	struct mail_namespace *ns;
-	const char *ref, *pattern, *error, *null = NULL;
-	unsigned int count;
-	string_t *str;
-
-	if (!imap_arg_get_astring(args, &ref)) {
-		client_send_bad(client, "Invalid arguments.");
-		return true;
-	}
-	p_array_init(&patterns, client->cmd_pool, 4);
-	if (imap_arg_get_list(args + 1, &list, &count) && !lsub) {
-		for (; !imap_arg_is_eol(list); list++) {
-			if (!imap_arg_get_astring(list, &pattern)) {
-				client_send_bad(client, "Invalid pattern list.");
-				return true;
-			}
-			pattern = client_mailbox_name(client, t_strconcat(ref, pattern, NULL));
-			if (pattern != NULL)
-				array_push(&patterns, &pattern);
-		}
-	} else if (imap_arg_get_astring(args + 1, &pattern)) {
-		if (pattern[0] == '\0' && !lsub) {
-			ns = mail_user_get_inbox_namespace(client->user);
-			client_send_line(client, t_strdup_printf("* LIST (\\Noselect) \"%c\" \"\"",
-								 ns == NULL ? '/' : ns->sep));
-			client_send_tagline(client, "OK List completed.");
-			return true;
-		}
-		pattern = client_mailbox_name(client, t_strconcat(ref, pattern, NULL));
-		if (pattern != NULL)
-			array_push(&patterns, &pattern);
-	} else {
-		client_send_bad(client, "Invalid arguments.");
-		return true;
-	}
-	if (!imap_arg_is_eol(args + 2)) {
-		client_send_bad(client, "Invalid arguments.");
-		return true;
-	}
-	array_push(&patterns, &null);
-	p_array_init(&result, client->cmd_pool, 16);
-	if (mailbox_list(client->user, array_front(&patterns),
-			 lsub ? MAILBOX_LIST_ITER_SUBSCRIBED : 0, client->cmd_pool, &result,
-			 &error) < 0) {
-		client_send_tagline(client, "NO " MAIL_ERRSTR_CRITICAL);
-		return true;
-	}
-	str = str_new(client->cmd_pool, 128);
-	array_foreach(&result, info)
-	{
-		str_truncate(str, 0);
-		str_append(str, lsub ? "* LSUB " : "* LIST ");
-		list_append_flags(str, info, lsub);
-		str_printfa(str, " \"%c\" ", info->sep);
-		imap_append_astring(str, client_mailbox_name_out(client->cmd_pool, info->vname));
-		client_send_line(client, str_c(str));
-	}
-	client_send_tagline(client, lsub ? "OK Lsub completed." : "OK List completed.");
-	return true;
-}
-
-static bool cmd_list(struct client *client, const struct imap_arg *args)
-{
-	return cmd_list_full(client, args, false);
-}
-
-static bool cmd_lsub(struct client *client, const struct imap_arg *args)
-{
-	return cmd_list_full(client, args, true);
 }
 
 static bool cmd_namespace(struct client *client, const struct imap_arg *args)
@@ -479,66 +397,6 @@ static bool cmd_namespace(struct client *client, const struct imap_arg *args)
 	str_append(str, " NIL NIL");
 	client_send_line(client, str_c(str));
 	client_send_tagline(client, "OK Namespace completed.");
-	return true;
-}
-
-static bool cmd_status(struct client *client, const struct imap_arg *args)
-{
-	const struct imap_arg *items;
-	struct mailbox_status status;
-	const char *vname = arg_mailbox(client, args), *item;
-	struct mailbox *box;
-	unsigned int count;
-	string_t *str;
-
-	if (vname == NULL || !imap_arg_get_list(args + 1, &items, &count) || count == 0 ||
-	    !imap_arg_is_eol(args + 2)) {
-		client_send_bad(client, "Invalid arguments.");
-		return true;
-	}
-	box = mailbox_alloc(client->user, vname, MAILBOX_FLAG_READONLY);
-	if (client->box != NULL && strcmp(mailbox_get_vname(client->box), vname) == 0)
-		(void)client_sync(client, true);
-	if (mailbox_get_status(box, &status) < 0) {
-		client_send_storage_error(client, box);
-		mailbox_free(&box);
-		return true;
-	}
-	mailbox_free(&box);
-	str = t_str_new(128);
-	str_append(str, "* STATUS ");
-	imap_append_astring(str, client_mailbox_name_out(client->cmd_pool, vname));
-	str_append(str, " (");
-	for (; !imap_arg_is_eol(items); items++) {
-		if (!imap_arg_get_atom(items, &item)) {
-			client_send_bad(client, "Invalid arguments.");
-			return true;
-		}
-		if (strcasecmp(item, "MESSAGES") == 0)
-			str_printfa(str, "MESSAGES %u ", status.messages);
-		else if (strcasecmp(item, "RECENT") == 0)
-			str_printfa(str, "RECENT %u ", status.recent);
-		else if (strcasecmp(item, "UIDNEXT") == 0)
-			str_printfa(str, "UIDNEXT %u ", status.uidnext);
-		else if (strcasecmp(item, "UIDVALIDITY") == 0)
-			str_printfa(str, "UIDVALIDITY %u ", status.uidvalidity);
-		else if (strcasecmp(item, "UNSEEN") == 0)
-			str_printfa(str, "UNSEEN %u ", status.unseen);
-		else if (strcasecmp(item, "HIGHESTMODSEQ") == 0)
-			str_printfa(str, "HIGHESTMODSEQ %llu ",
-				    (unsigned long long)status.highest_modseq);
-		else if (strcasecmp(item, "SIZE") == 0)
-			str_printfa(str, "SIZE %llu ", (unsigned long long)status.size);
-		else {
-			client_send_bad(client, t_strdup_printf("Invalid status item %s",
-								str_sanitize(pool_temp, item, 40)));
-			return true;
-		}
-	}
-	str_truncate(str, str_len(str) - 1);
-	str_append_c(str, ')');
-	client_send_line(client, str_c(str));
-	client_send_tagline(client, "OK Status completed.");
 	return true;
 }
 

@@ -33,6 +33,11 @@ const struct imap_command *imap_command_find(const char *name);
 bool cmd_fetch(struct client *client, const struct imap_arg *args);
 bool cmd_search(struct client *client, const struct imap_arg *args);
 bool cmd_append(struct client *client, const struct imap_arg *args);
+/* imap-list.c: LIST (LIST-EXTENDED, LIST-STATUS, SPECIAL-USE) and LSUB */
+bool cmd_list(struct client *client, const struct imap_arg *args);
+bool cmd_lsub(struct client *client, const struct imap_arg *args);
+/* imap-status.c */
+bool cmd_status(struct client *client, const struct imap_arg *args);
 
 /* Streamed APPEND (cmd-append.c): the client reader calls these around a
    message literal. line is the command line holding the "{n}"; first is

@@ -5,6 +5,7 @@
 
 #include "lib.h"
 #include "imap-fetch.h"
+#include "imap-binary.h"
 #include "date.h"
 #include "imap-arg.h"
 #include "imap-commands.h"
@@ -131,6 +132,8 @@ static int parse_item(pool_t pool, const char *atom, ARRAY_TYPE(imap_fetch_item)
 	} else if (allow_macro && strcasecmp(atom, "FULL") == 0) {
 		return parse_item(pool, "ALL", items, true, error_r) |
 		       parse_item(pool, "BODY", items, false, error_r);
+	} else if (strncasecmp(atom, "BINARY", 6) == 0) {
+		return imap_binary_parse_item(pool, atom, items, error_r);
 	} else if (strchr(atom, '[') != NULL) {
 		return parse_body_section(pool, atom, items, error_r);
 	} else {
@@ -186,10 +189,15 @@ struct fetch_context {
 	/* or sending it from memory */
 	const unsigned char *mem;
 	size_t mem_left;
+	/* BINARY items (imap-binary.c), and why a message could not be sent */
+	struct imap_binary_fetch *binary;
+	const char *binary_error;
 };
 
 static void fetch_message_free(struct fetch_context *ctx)
 {
+	if (ctx->binary != NULL)
+		imap_binary_fetch_reset(ctx->binary);
 	if (ctx->fd != -1)
 		i_close_fd(&ctx->fd);
 	ctx->parts = NULL;
@@ -253,6 +261,10 @@ static void crlf_convert(string_t *dest, const unsigned char *data, size_t size,
 	size_t i;
 
 	for (i = 0; i<size && * vleft> 0; i++) {
+		/* a NUL cannot go in a plain literal: 0x80, as Dovecot
+		   sends it (BINARY sends it as it is) */
+		unsigned char c = data[i] == '\0' ? 0x80 : data[i];
+
 		if (data[i] == '\n' && !*last_cr) {
 			if (*vskip > 0)
 				(*vskip)--;
@@ -264,7 +276,7 @@ static void crlf_convert(string_t *dest, const unsigned char *data, size_t size,
 		if (*vskip > 0)
 			(*vskip)--;
 		else if (*vleft > 0) {
-			str_append_c(dest, (char)data[i]);
+			str_append_c(dest, (char)c);
 			(*vleft)--;
 		}
 		*last_cr = data[i] == '\r';
@@ -486,9 +498,20 @@ static int fetch_start_message(struct fetch_context *ctx)
 	struct client *client = ctx->client;
 	struct mailbox_transaction *t;
 	uint32_t seq = array_idx_elem(&ctx->seqs, ctx->seq_idx);
+	int ret;
 
 	if (mailbox_mail_get_info(client->box, seq, ctx->msg_pool, &ctx->info) < 0)
 		return -1;
+	if (ctx->binary != NULL) {
+		/* measured before anything is sent: a section that cannot be
+		   decoded leaves the message out of the answer */
+		if (fetch_parse_parts(ctx) < 0)
+			return -1;
+		ret = imap_binary_fetch_prepare(ctx->binary, ctx->msg_pool, ctx->fd, ctx->parts,
+						&ctx->items, &ctx->binary_error);
+		if (ret < 0)
+			return ret == -1 ? -2 : -1;
+	}
 	ctx->add_flags = false;
 	if (ctx->set_seen && (ctx->info.flags & MAIL_SEEN) == 0) {
 		t = mailbox_transaction_begin(client->box);
@@ -531,12 +554,17 @@ static bool fetch_continue(struct client *client)
 			return false;
 		}
 		if (!ctx->msg_started) {
-			if (fetch_start_message(ctx) < 0) {
-				ctx->any_expunged = true;
+			if ((ret = fetch_start_message(ctx)) < 0) {
+				if (ret == -1)
+					ctx->any_expunged = true;
 				fetch_message_free(ctx);
 				ctx->seq_idx++;
 				continue;
 			}
+		}
+		if (ctx->binary != NULL && imap_binary_fetch_is_streaming(ctx->binary)) {
+			(void)imap_binary_fetch_stream(ctx->binary, ctx->fd, client->output);
+			continue;
 		}
 		if (ctx->streaming || ctx->mem != NULL) {
 			(void)fetch_stream_chunk(ctx);
@@ -557,7 +585,12 @@ static bool fetch_continue(struct client *client)
 			ctx->item_idx++;
 			if (item->type == IMAP_FETCH_BODY_SECTION)
 				ret = fetch_body_item(ctx, item);
-			else {
+			else if (item->type == IMAP_FETCH_BINARY ||
+				 item->type == IMAP_FETCH_BINARY_SIZE) {
+				imap_binary_fetch_send_item(ctx->binary, item, ctx->item_idx - 1,
+							    client->output);
+				ret = 0;
+			} else {
 				str = t_str_new(256);
 				ret = fetch_simple_item(ctx, item, str);
 				(void)ostream_send(client->output, str_data(str), str_len(str));
@@ -585,13 +618,16 @@ static bool fetch_continue(struct client *client)
 		ctx->msg_started = false;
 		ctx->seq_idx++;
 	}
+	imap_binary_fetch_destroy(&ctx->binary);
 	pool_unref(&ctx->msg_pool);
 	client->cmd_free = NULL;
 	if (client->cmd_uid)
 		(void)client_sync(client, true);
-	client_send_tagline(client, ctx->any_expunged
-					? "NO [EXPUNGEISSUED] Some messages were also expunged."
-					: "OK Fetch completed.");
+	client_send_tagline(client,
+			    ctx->binary_error != NULL
+				? t_strdup_printf("NO %s", ctx->binary_error)
+			    : ctx->any_expunged ? "NO [EXPUNGEISSUED] Some messages were also expunged."
+						: "OK Fetch completed.");
 	return true;
 }
 
@@ -599,6 +635,7 @@ static void fetch_free(struct client *client)
 {
 	struct fetch_context *ctx = client->cmd_context;
 
+	imap_binary_fetch_destroy(&ctx->binary);
 	if (ctx->fd != -1)
 		i_close_fd(&ctx->fd);
 	if (ctx->msg_pool != NULL)
@@ -640,8 +677,12 @@ bool cmd_fetch(struct client *client, const struct imap_arg *args)
 	{
 		if (item->type == IMAP_FETCH_UID)
 			has_uid = true;
-		if (item->type == IMAP_FETCH_BODY_SECTION && !item->peek && !client->box_readonly)
+		if ((item->type == IMAP_FETCH_BODY_SECTION || item->type == IMAP_FETCH_BINARY) &&
+		    !item->peek && !client->box_readonly)
 			ctx->set_seen = true;
+		if ((item->type == IMAP_FETCH_BINARY || item->type == IMAP_FETCH_BINARY_SIZE) &&
+		    ctx->binary == NULL)
+			ctx->binary = imap_binary_fetch_create();
 	}
 	if (client->cmd_uid && !has_uid) {
 		memset(&uid_item, 0, sizeof(uid_item));

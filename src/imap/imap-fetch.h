@@ -17,6 +17,9 @@ enum imap_fetch_item_type {
 	IMAP_FETCH_BODY,
 	/* BODY[...], BODY.PEEK[...], RFC822, RFC822.HEADER, RFC822.TEXT */
 	IMAP_FETCH_BODY_SECTION,
+	/* BINARY[...], BINARY.PEEK[...], BINARY.SIZE[...] (imap-binary.c) */
+	IMAP_FETCH_BINARY,
+	IMAP_FETCH_BINARY_SIZE,
 };
 
 struct imap_fetch_item {

@@ -35,14 +35,51 @@ static const struct setting_def imap_defs[] = {
     DEF(SET_BOOL, imap_literal_minus, "no"),
     DEF(SET_STR, imap_id_send, "name *"),
     DEF(SET_BOOL, mail_debug, "no"),
+    {.type = SET_FREE_FORM, .key = "plugin", .offset = offsetof(struct imap_settings, plugin)},
     {.key = NULL},
 };
+
+static const char *plugin_value(const struct imap_settings *set, const char *key)
+{
+	const char *const *kv, *value = NULL;
+
+	for (kv = set->plugin; kv != NULL && kv[0] != NULL && kv[1] != NULL; kv += 2) {
+		if (strcmp(kv[0], key) == 0)
+			value = kv[1];
+	}
+	return value;
+}
+
+uint64_t imap_settings_get_append_limit(const struct imap_settings *set)
+{
+	const char *value = plugin_value(set, "quota_max_mail_size"), *error;
+	uint64_t limit;
+
+	if (value == NULL || settings_parse_size(value, &limit, &error) < 0)
+		return 0;
+	return limit;
+}
+
+static bool imap_settings_check(void *_set, pool_t pool, const char **error_r)
+{
+	struct imap_settings *set = _set;
+	const char *value = plugin_value(set, "quota_max_mail_size"), *error;
+	uint64_t limit;
+
+	(void)pool;
+	if (value != NULL && settings_parse_size(value, &limit, &error) < 0) {
+		*error_r = t_strdup_printf("plugin { quota_max_mail_size = %s }: %s", value, error);
+		return false;
+	}
+	return true;
+}
 
 const struct setting_table imap_setting_table = {
     .name = "root",
     .defs = imap_defs,
     .struct_size = sizeof(struct imap_settings),
     .name_offset = SETTING_NO_FIELD,
+    .check = imap_settings_check,
 };
 
 struct imap_settings *imap_settings_default(pool_t pool)

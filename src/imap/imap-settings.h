@@ -14,9 +14,17 @@ struct imap_settings {
 	bool imap_literal_minus;
 	const char *imap_id_send;
 	bool mail_debug;
+	/* plugin { } ("key", "value", ..., NULL): quota_max_mail_size is the
+	   APPENDLIMIT */
+	const char *const *plugin;
 };
 
 extern const struct setting_table imap_setting_table;
+
+/* The largest message APPEND accepts (RFC 7889 APPENDLIMIT): plugin {
+   quota_max_mail_size }, Dovecot 2.3's per-message limit; 0 = none. An
+   unparsable value stops settings_to_struct() with an error. */
+uint64_t imap_settings_get_append_limit(const struct imap_settings *set);
 
 /* The defaults, for tests and tools without a configuration tree. */
 struct imap_settings *imap_settings_default(pool_t pool);

@@ -1,8 +1,9 @@
 /* Fuzz target for lib-mail: runs its input through the header parser, the
    MIME parser (whole and fed in pieces, which must agree), the ENVELOPE
    and BODY/BODYSTRUCTURE writers, the content-transfer-encoding decoders,
-   encoded-word decoding, the address parser and section lookup. A crash,
-   a sanitizer report or a disagreement (which panics) is a bug.
+   IMAP BINARY sections, encoded-word decoding, the address parser and
+   section lookup. A crash, a sanitizer report or a disagreement (which
+   panics) is a bug.
 
    As a normal program (built by meson, run by "meson test"):
 	fuzz-message-parser FILE|DIR...
@@ -29,6 +30,7 @@
 #include "lib.h"
 #include "charset-utf8.h"
 #include "message-address.h"
+#include "message-binary.h"
 #include "message-cte.h"
 #include "message-header-parser.h"
 #include "message-parser.h"
@@ -102,6 +104,40 @@ static void fuzz_part(pool_t pool, const uint8_t *data, size_t size,
 	(void)root;
 }
 
+/* IMAP BINARY sections: segments inside the message, and a section with
+   nothing to decode exactly its virtual size long. */
+static void fuzz_binary(pool_t pool, const uint8_t *data, size_t size,
+			const struct message_part *root, buffer_t *buf)
+{
+	static const unsigned int paths[][3] = {
+		{0}, {1}, {2}, {1, 1}, {1, 2}, {2, 1}, {3, 1, 1},
+	};
+	static const unsigned int path_lens[] = {0, 1, 1, 2, 2, 2, 3};
+	struct message_binary_plan plan;
+
+	for (unsigned int i = 0; i < N_ELEMENTS(path_lens); i++) {
+		if (message_binary_plan(pool, root, paths[i], path_lens[i], &plan) !=
+		    MESSAGE_BINARY_PLAN_OK)
+			continue;
+		buffer_reset(buf);
+		array_foreach(&plan.segments, seg)
+		{
+			struct message_binary_decoder *dec = message_binary_decoder_create(seg);
+
+			i_assert(seg->offset + seg->size <= size);
+			message_binary_decoder_feed(dec, data + seg->offset, (size_t)seg->size / 2,
+						    buf);
+			message_binary_decoder_feed(dec, data + seg->offset + seg->size / 2,
+						    (size_t)(seg->size - seg->size / 2), buf);
+			message_binary_decoder_finish(dec, buf);
+			message_binary_decoder_destroy(&dec);
+		}
+		if (plan.copy_only && plan.copy_only_size != buf->used)
+			i_panic("BINARY section %u: %zu bytes, virtual size %llu", i, buf->used,
+				(unsigned long long)plan.copy_only_size);
+	}
+}
+
 static void fuzz_sections(pool_t pool, const uint8_t *data, size_t size,
 			  const struct message_part *root)
 {
@@ -172,6 +208,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buffer_t *buf = buffer_create_dynamic(pool_system, 1024);
 
 	fuzz_part(pool, data, size, root, root, buf);
+	fuzz_binary(pool, data, size, root, buf);
 	buffer_free(&buf);
 	fuzz_sections(pool, data, size, root);
 

@@ -172,38 +172,46 @@ static void body_range(const struct message_part *part, struct message_section_r
 	*size_r = part->body_size;
 }
 
-int message_section_find(const struct message_part *root, const struct message_section *section,
-			 struct message_section_range *range_r, struct message_size *size_r,
-			 const char **error_r)
+const struct message_part *message_section_find_part(const struct message_part *root,
+						     const unsigned int *path, unsigned int path_len)
 {
 	const struct message_part *part = root;
 
-	for (unsigned int i = 0; i < section->path_len; i++) {
-		unsigned int num = section->path[i];
+	for (unsigned int i = 0; i < path_len && part != NULL; i++) {
+		unsigned int num = path[i];
 
 		if (i > 0) {
 			/* going deeper: through an encapsulated message */
 			if ((part->flags & MESSAGE_PART_FLAG_MESSAGE_RFC822) != 0)
 				part = part->children;
-			else if ((part->flags & MESSAGE_PART_FLAG_MULTIPART) == 0) {
-				*error_r = "No such part";
-				return -1;
-			}
+			else if ((part->flags & MESSAGE_PART_FLAG_MULTIPART) == 0)
+				return NULL;
+			if (part == NULL)
+				return NULL;
 		}
 		if ((part->flags & MESSAGE_PART_FLAG_MULTIPART) != 0) {
 			const struct message_part *child = part->children;
 
 			for (unsigned int n = 1; child != NULL && n < num; n++)
 				child = child->next;
-			if (child == NULL) {
-				*error_r = "No such part";
-				return -1;
-			}
 			part = child;
 		} else if (num != 1) {
-			*error_r = "No such part";
-			return -1;
+			return NULL;
 		}
+	}
+	return part;
+}
+
+int message_section_find(const struct message_part *root, const struct message_section *section,
+			 struct message_section_range *range_r, struct message_size *size_r,
+			 const char **error_r)
+{
+	const struct message_part *part =
+		message_section_find_part(root, section->path, section->path_len);
+
+	if (part == NULL) {
+		*error_r = "No such part";
+		return -1;
 	}
 
 	const struct message_part *msg = part;

@@ -62,6 +62,11 @@ int message_section_find(const struct message_part *root, const struct message_s
 			 struct message_section_range *range_r, struct message_size *size_r,
 			 const char **error_r);
 
+/* The part a path of part numbers names (root for an empty path), with
+   the numbering rules above, or NULL when there is none. */
+const struct message_part *message_section_find_part(const struct message_part *root,
+						     const unsigned int *path, unsigned int path_len);
+
 /* For HEADER.FIELDS[.NOT]: hdr is the header's bytes, starting at offset
    hdr_offset of the message. Appends to ranges the ranges of the fields
    to send (whole fields: continuation lines and line ends included), in

@@ -6,6 +6,7 @@
 #include "mail-storage-private.h"
 #include "mail-storage-settings.h"
 #include "mail-storage-hooks.h"
+#include "mailbox-list.h"
 
 #include <sys/stat.h>
 
@@ -205,6 +206,9 @@ int mail_user_create(const struct mail_storage_settings *set, const char *userna
 		*error_r = "no usable namespaces";
 		goto fail;
 	}
+	struct mail_namespace *auto_ns;
+	array_foreach_elem(&user->namespaces, auto_ns)
+		mailbox_list_autocreate(auto_ns);
 	*user_r = user;
 	return 0;
 fail:

@@ -347,8 +347,7 @@ static const char *special_use_of(struct mail_namespace *ns, const char *name, p
 	return ret <= 0 ? "" : p_strndup(pool, buf, (size_t)ret);
 }
 
-/* Creates the "auto = create|subscribe" mailboxes of ns once. */
-static void autocreate(struct mail_namespace *ns)
+void mailbox_list_autocreate(struct mail_namespace *ns)
 {
 	if (ns->set == NULL)
 		return;
@@ -359,7 +358,9 @@ static void autocreate(struct mail_namespace *ns)
 		const char *vname = t_strconcat(ns->prefix, mset->name, NULL);
 		struct mailbox *box = mailbox_alloc(ns->user, vname, 0);
 		if (mailbox_exists(box) == 0) {
-			if (mailbox_create(box, mset->special_use) < 0)
+			/* the configured special_use applies through the config (LIST
+			   reads it there), whatever form it has */
+			if (mailbox_create(box, NULL) < 0)
 				i_error("autocreate %s: %s", vname,
 					mailbox_get_last_error(box, NULL));
 			else if (strcmp(mset->autocreate, "subscribe") == 0)
@@ -378,7 +379,6 @@ int mailbox_list(struct mail_user *user, const char *const *patterns,
 	array_foreach_elem(&user->namespaces, ns) {
 		if (ns->list == MAIL_NAMESPACE_LIST_NO)
 			continue;
-		autocreate(ns);
 		ARRAY_TYPE(list_entry) entries;
 		p_array_init(&entries, pool_temp, 32);
 		if (ns->layout_fs)

@@ -42,6 +42,12 @@ int mailbox_list(struct mail_user *user, const char *const *patterns,
 		 enum mailbox_list_iter_flags flags, pool_t pool,
 		 ARRAY_TYPE(mailbox_info) *result, const char **error_r);
 
+/* Creates the namespace's "auto = create|subscribe" mailboxes that do not
+   exist yet (and subscribes the "subscribe" ones then), with their
+   special_use. mail_user_create() calls it for every namespace, so IMAP,
+   POP3 and LMTP users all get them at login. Failures are logged. */
+void mailbox_list_autocreate(struct mail_namespace *ns);
+
 /* The namespace's subscribed names (with the prefix), from pool. */
 int mailbox_list_get_subscriptions(struct mail_namespace *ns, pool_t pool,
 				   ARRAY_TYPE(const_string) *names, const char **error_r);
