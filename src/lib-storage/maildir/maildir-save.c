@@ -36,6 +36,9 @@ struct flag_change {
 	enum modify_type type;
 	enum mail_flags flags;
 	uint64_t keywords;
+	/* CONDSTORE: applied only if the message's modseq is <= this */
+	bool conditional;
+	uint64_t unchanged_since;
 };
 
 struct mailbox_transaction {
@@ -44,6 +47,8 @@ struct mailbox_transaction {
 	ARRAY(struct save_item) saves;
 	ARRAY(struct flag_change) changes;
 	ARRAY(uint32_t) expunges;
+	/* UIDs whose conditional flag change failed its modseq test */
+	ARRAY(uint32_t) modified;
 	/* moves: expunge these in their source mailbox after the commit */
 	bool failed;
 };
@@ -78,6 +83,7 @@ struct mailbox_transaction *mailbox_transaction_begin(struct mailbox *box)
 	p_array_init(&t->saves, pool, 4);
 	p_array_init(&t->changes, pool, 4);
 	p_array_init(&t->expunges, pool, 4);
+	p_array_init(&t->modified, pool, 4);
 	return t;
 }
 
@@ -261,6 +267,18 @@ int mailbox_update_flags(struct mailbox_transaction *t, uint32_t uid, enum modif
 	return 0;
 }
 
+int mailbox_update_flags_conditional(struct mailbox_transaction *t, uint32_t uid,
+				     enum modify_type type, enum mail_flags flags,
+				     const char *const *keywords, uint64_t unchanged_since)
+{
+	if (mailbox_update_flags(t, uid, type, flags, keywords) < 0)
+		return -1;
+	struct flag_change *change = array_idx(&t->changes, array_count(&t->changes) - 1);
+	change->conditional = true;
+	change->unchanged_since = unchanged_since;
+	return 0;
+}
+
 int mailbox_expunge(struct mailbox_transaction *t, uint32_t uid)
 {
 	array_push(&t->expunges, &uid);
@@ -392,6 +410,12 @@ static void commit_flag_changes(struct mailbox_transaction *t, struct mail_index
 		if (seq == 0)
 			continue; /* expunged meanwhile */
 		const struct mail_index_record *rec = mail_index_lookup(box->index, seq);
+		if (change->conditional && rec->modseq > change->unchanged_since) {
+			/* checked under the index lock: nobody can change it
+			   between this test and our update */
+			array_push(&t->modified, &change->uid);
+			continue;
+		}
 		enum mail_flags flags = rec->flags & MAIL_FLAGS_MASK;
 		uint64_t keywords = rec->keywords;
 		switch (change->type) {
@@ -453,6 +477,7 @@ int mailbox_transaction_commit(struct mailbox_transaction **_t, pool_t pool,
 	if (changes != NULL) {
 		memset(changes, 0, sizeof(*changes));
 		p_array_init(&changes->saved_uids, pool, array_count(&t->saves) + 1);
+		p_array_init(&changes->modified_uids, pool, 4);
 	}
 	if (!box->opened) {
 		mailbox_set_error(box, MAIL_ERROR_NOTPOSSIBLE, "Mailbox isn't open");
@@ -501,6 +526,9 @@ int mailbox_transaction_commit(struct mailbox_transaction **_t, pool_t pool,
 		changes->uid_validity = hdr.uid_validity;
 		array_foreach(&t->saves, item)
 			array_push(&changes->saved_uids, &item->uid);
+		uint32_t uid;
+		array_foreach_elem(&t->modified, uid)
+			array_push(&changes->modified_uids, &uid);
 	}
 	ret = 0;
 out:
