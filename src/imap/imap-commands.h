@@ -32,6 +32,7 @@ const struct imap_command *imap_command_find(const char *name);
 
 bool cmd_fetch(struct client *client, const struct imap_arg *args);
 bool cmd_search(struct client *client, const struct imap_arg *args);
+bool cmd_store(struct client *client, const struct imap_arg *args);
 bool cmd_append(struct client *client, const struct imap_arg *args);
 
 /* Streamed APPEND (cmd-append.c): the client reader calls these around a

@@ -8,6 +8,7 @@
 #include "date.h"
 #include "imap-arg.h"
 #include "imap-commands.h"
+#include "imap-condstore.h"
 #include "imap-util.h"
 #include "message-parser.h"
 #include "str.h"
@@ -108,6 +109,8 @@ static int parse_item(pool_t pool, const char *atom, ARRAY_TYPE(imap_fetch_item)
 		add_simple(pool, items, IMAP_FETCH_BODYSTRUCTURE, "BODYSTRUCTURE");
 	else if (strcasecmp(atom, "BODY") == 0)
 		add_simple(pool, items, IMAP_FETCH_BODY, "BODY");
+	else if (strcasecmp(atom, "MODSEQ") == 0)
+		add_simple(pool, items, IMAP_FETCH_MODSEQ, "MODSEQ");
 	else if (strcasecmp(atom, "RFC822") == 0 || strcasecmp(atom, "RFC822.HEADER") == 0 ||
 		 strcasecmp(atom, "RFC822.TEXT") == 0) {
 		item = array_append_space(items);
@@ -173,6 +176,11 @@ struct fetch_context {
 	ARRAY_TYPE(imap_seqs) seqs;
 	unsigned int seq_idx, item_idx;
 	bool msg_started, add_flags, any_expunged, set_seen, flags_pending;
+	/* CONDSTORE: only messages with a modseq above this (CHANGEDSINCE) */
+	bool changedsince_set;
+	uint64_t changedsince;
+	/* messages this FETCH set \Seen on: their new MODSEQ is sent at the end */
+	ARRAY_TYPE(imap_seqs) seen_set;
 	pool_t msg_pool;
 	struct mail_info info;
 	int fd;
@@ -450,7 +458,8 @@ static int fetch_simple_item(struct fetch_context *ctx, const struct imap_fetch_
 	switch (item->type) {
 	case IMAP_FETCH_FLAGS:
 		str_append(str, "FLAGS ");
-		client_append_flags(str, ctx->info.flags, ctx->info.keywords);
+		client_append_flags(str, client_visible_flags(ctx->client, ctx->info.flags),
+				    ctx->info.keywords);
 		return 0;
 	case IMAP_FETCH_UID:
 		str_printfa(str, "UID %u", ctx->info.uid);
@@ -462,6 +471,9 @@ static int fetch_simple_item(struct fetch_context *ctx, const struct imap_fetch_
 		return 0;
 	case IMAP_FETCH_RFC822_SIZE:
 		str_printfa(str, "RFC822.SIZE %llu", (unsigned long long)ctx->info.virtual_size);
+		return 0;
+	case IMAP_FETCH_MODSEQ:
+		imap_append_modseq(str, ctx->info.modseq);
 		return 0;
 	case IMAP_FETCH_ENVELOPE:
 		field = MAIL_FETCH_ENVELOPE;
@@ -481,6 +493,8 @@ static int fetch_simple_item(struct fetch_context *ctx, const struct imap_fetch_
 	return 0;
 }
 
+/* Returns 1 when the message's response started, 0 when CHANGEDSINCE
+   leaves it out, -1 when it was expunged. */
 static int fetch_start_message(struct fetch_context *ctx)
 {
 	struct client *client = ctx->client;
@@ -489,6 +503,8 @@ static int fetch_start_message(struct fetch_context *ctx)
 
 	if (mailbox_mail_get_info(client->box, seq, ctx->msg_pool, &ctx->info) < 0)
 		return -1;
+	if (ctx->changedsince_set && ctx->info.modseq <= ctx->changedsince)
+		return 0;
 	ctx->add_flags = false;
 	if (ctx->set_seen && (ctx->info.flags & MAIL_SEEN) == 0) {
 		t = mailbox_transaction_begin(client->box);
@@ -500,6 +516,7 @@ static int fetch_start_message(struct fetch_context *ctx)
 			ctx->info.flags |= MAIL_SEEN;
 			ctx->add_flags = true;
 			client_own_flag_change(client, ctx->info.uid);
+			array_push(&ctx->seen_set, &seq);
 			array_foreach(&ctx->items, item)
 			{
 				if (item->type == IMAP_FETCH_FLAGS)
@@ -512,7 +529,31 @@ static int fetch_start_message(struct fetch_context *ctx)
 	ctx->flags_pending = ctx->add_flags;
 	ctx->msg_started = true;
 	ctx->item_idx = 0;
-	return 0;
+	return 1;
+}
+
+/* With CONDSTORE, the \Seen this FETCH set gave the messages new modseqs:
+   the client learns them after the data, as Dovecot tells them. */
+static void fetch_send_seen_modseqs(struct fetch_context *ctx)
+{
+	struct client *client = ctx->client;
+	struct mail_info info;
+	string_t *str;
+	uint32_t seq;
+
+	if (!client->enabled_condstore)
+		return;
+	str = t_str_new(64);
+	array_foreach_elem(&ctx->seen_set, seq)
+	{
+		if (mailbox_mail_get_info(client->box, seq, client->cmd_pool, &info) < 0)
+			continue;
+		str_truncate(str, 0);
+		str_printfa(str, "* %u FETCH (", seq);
+		imap_append_modseq(str, info.modseq);
+		str_append_c(str, ')');
+		client_send_line(client, str_c(str));
+	}
 }
 
 static bool fetch_continue(struct client *client)
@@ -531,8 +572,10 @@ static bool fetch_continue(struct client *client)
 			return false;
 		}
 		if (!ctx->msg_started) {
-			if (fetch_start_message(ctx) < 0) {
-				ctx->any_expunged = true;
+			ret = fetch_start_message(ctx);
+			if (ret <= 0) {
+				if (ret < 0)
+					ctx->any_expunged = true;
 				fetch_message_free(ctx);
 				ctx->seq_idx++;
 				continue;
@@ -549,7 +592,9 @@ static bool fetch_continue(struct client *client)
 			if (ctx->flags_pending && ctx->item_idx == (client->cmd_uid ? 1U : 0U)) {
 				str = t_str_new(64);
 				str_append(str, "FLAGS ");
-				client_append_flags(str, ctx->info.flags, ctx->info.keywords);
+				client_append_flags(str,
+						    client_visible_flags(client, ctx->info.flags),
+						    ctx->info.keywords);
 				str_append_c(str, ' ');
 				(void)ostream_send(client->output, str_data(str), str_len(str));
 				ctx->flags_pending = false;
@@ -576,7 +621,8 @@ static bool fetch_continue(struct client *client)
 		str = t_str_new(64);
 		if (ctx->flags_pending) {
 			str_append(str, " FLAGS ");
-			client_append_flags(str, ctx->info.flags, ctx->info.keywords);
+			client_append_flags(str, client_visible_flags(client, ctx->info.flags),
+					    ctx->info.keywords);
 			ctx->flags_pending = false;
 		}
 		str_append(str, ")\r\n");
@@ -587,6 +633,7 @@ static bool fetch_continue(struct client *client)
 	}
 	pool_unref(&ctx->msg_pool);
 	client->cmd_free = NULL;
+	fetch_send_seen_modseqs(ctx);
 	if (client->cmd_uid)
 		(void)client_sync(client, true);
 	client_send_tagline(client, ctx->any_expunged
@@ -605,12 +652,42 @@ static void fetch_free(struct client *client)
 		pool_unref(&ctx->msg_pool);
 }
 
+/* "(CHANGEDSINCE n)" after the items (RFC 7162 3.1.4). Dovecot takes 0
+   too, and so do we. */
+static int fetch_parse_modifiers(struct fetch_context *ctx, const struct imap_arg *args,
+				 const char **error_r)
+{
+	const struct imap_arg *list;
+	unsigned int count;
+	const char *name, *value;
+
+	if (imap_arg_is_eol(args))
+		return 0;
+	if (!imap_arg_get_list(args, &list, &count) || !imap_arg_is_eol(args + 1)) {
+		*error_r = "Invalid arguments.";
+		return -1;
+	}
+	for (; !imap_arg_is_eol(list); list += 2) {
+		if (!imap_arg_get_atom(list, &name) || strcasecmp(name, "CHANGEDSINCE") != 0) {
+			*error_r = "Unknown FETCH modifier";
+			return -1;
+		}
+		if (!imap_arg_get_atom(list + 1, &value) ||
+		    imap_parse_modseq(value, true, &ctx->changedsince) < 0) {
+			*error_r = "Invalid CHANGEDSINCE modseq";
+			return -1;
+		}
+		ctx->changedsince_set = true;
+	}
+	return 0;
+}
+
 bool cmd_fetch(struct client *client, const struct imap_arg *args)
 {
 	struct fetch_context *ctx;
 	const char *set_str, *error;
 	struct imap_fetch_item uid_item;
-	bool has_uid = false;
+	bool has_uid = false, has_modseq = false;
 
 	ctx = p_new(client->cmd_pool, struct fetch_context, 1);
 	ctx->client = client;
@@ -626,9 +703,9 @@ bool cmd_fetch(struct client *client, const struct imap_arg *args)
 							client->cmd_uid ? "UID " : "", error));
 		return true;
 	}
-	if (!imap_arg_is_eol(args + 2)) {
-		/* CHANGEDSINCE etc. come with CONDSTORE */
-		client_send_bad(client, "Error in IMAP command FETCH: Unsupported modifiers");
+	if (fetch_parse_modifiers(ctx, args + 2, &error) < 0) {
+		client_send_bad(client, t_strdup_printf("Error in IMAP command %sFETCH: %s",
+							client->cmd_uid ? "UID " : "", error));
 		return true;
 	}
 	if (imap_util_seqset_to_seqs(client, set_str, &ctx->seqs, &error) < 0) {
@@ -640,6 +717,8 @@ bool cmd_fetch(struct client *client, const struct imap_arg *args)
 	{
 		if (item->type == IMAP_FETCH_UID)
 			has_uid = true;
+		if (item->type == IMAP_FETCH_MODSEQ)
+			has_modseq = true;
 		if (item->type == IMAP_FETCH_BODY_SECTION && !item->peek && !client->box_readonly)
 			ctx->set_seen = true;
 	}
@@ -653,6 +732,17 @@ bool cmd_fetch(struct client *client, const struct imap_arg *args)
 			sizeof(uid_item) * (array_count(&ctx->items) - 1));
 		*array_idx(&ctx->items, 0) = uid_item;
 	}
+	if (ctx->changedsince_set && !has_modseq) {
+		/* CHANGEDSINCE implies MODSEQ, which goes last */
+		struct imap_fetch_item *item = array_append_space(&ctx->items);
+
+		item->type = IMAP_FETCH_MODSEQ;
+		item->name = "MODSEQ";
+		has_modseq = true;
+	}
+	if (has_modseq)
+		client_enable_condstore(client);
+	p_array_init(&ctx->seen_set, client->cmd_pool, 4);
 	ctx->msg_pool = pool_alloconly_create("fetch message", 4096);
 	client->cmd_context = ctx;
 	client->cmd_continue = fetch_continue;
