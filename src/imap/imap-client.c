@@ -329,7 +329,10 @@ void client_send_storage_error(struct client *client, struct mailbox *box)
 		text = t_strdup_printf(
 		    "Mailbox doesn't exist: %s.",
 		    str_sanitize(pool_temp,
-				 client_mailbox_name_out(pool_temp, mailbox_get_vname(box)), 100));
+				 client->enabled_imap4rev2
+				     ? mailbox_get_vname(box)
+				     : client_mailbox_name_out(pool_temp, mailbox_get_vname(box)),
+				 100));
 		break;
 	case MAIL_ERROR_EXISTS:
 		code = "[ALREADYEXISTS] ";
