@@ -25,27 +25,6 @@ struct store_args {
 	const char *const *keywords;
 };
 
-/* "(UNCHANGEDSINCE n)" */
-static int store_parse_modifiers(const struct imap_arg *list, struct store_args *sargs,
-				 const char **error_r)
-{
-	const char *name, *value;
-
-	for (; !imap_arg_is_eol(list); list += 2) {
-		if (!imap_arg_get_atom(list, &name) || strcasecmp(name, "UNCHANGEDSINCE") != 0) {
-			*error_r = "Unknown STORE modifier";
-			return -1;
-		}
-		if (!imap_arg_get_atom(list + 1, &value) ||
-		    imap_parse_modseq(value, true, &sargs->unchanged_since) < 0) {
-			*error_r = "Invalid modseq";
-			return -1;
-		}
-		sargs->conditional = true;
-	}
-	return 0;
-}
-
 static int store_parse(struct client *client, const struct imap_arg *args, struct store_args *sargs,
 		       const char **error_r)
 {
@@ -60,7 +39,8 @@ static int store_parse(struct client *client, const struct imap_arg *args, struc
 	}
 	args++;
 	if (imap_arg_get_list(args, &list, &count)) {
-		if (store_parse_modifiers(list, sargs, error_r) < 0)
+		if (imap_condstore_parse_store_modifiers(list, &sargs->conditional,
+							 &sargs->unchanged_since, error_r) < 0)
 			return -1;
 		args++;
 	}

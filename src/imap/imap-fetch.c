@@ -652,36 +652,6 @@ static void fetch_free(struct client *client)
 		pool_unref(&ctx->msg_pool);
 }
 
-/* "(CHANGEDSINCE n)" after the items (RFC 7162 3.1.4). Dovecot takes 0
-   too, and so do we. */
-static int fetch_parse_modifiers(struct fetch_context *ctx, const struct imap_arg *args,
-				 const char **error_r)
-{
-	const struct imap_arg *list;
-	unsigned int count;
-	const char *name, *value;
-
-	if (imap_arg_is_eol(args))
-		return 0;
-	if (!imap_arg_get_list(args, &list, &count) || !imap_arg_is_eol(args + 1)) {
-		*error_r = "Invalid arguments.";
-		return -1;
-	}
-	for (; !imap_arg_is_eol(list); list += 2) {
-		if (!imap_arg_get_atom(list, &name) || strcasecmp(name, "CHANGEDSINCE") != 0) {
-			*error_r = "Unknown FETCH modifier";
-			return -1;
-		}
-		if (!imap_arg_get_atom(list + 1, &value) ||
-		    imap_parse_modseq(value, true, &ctx->changedsince) < 0) {
-			*error_r = "Invalid CHANGEDSINCE modseq";
-			return -1;
-		}
-		ctx->changedsince_set = true;
-	}
-	return 0;
-}
-
 bool cmd_fetch(struct client *client, const struct imap_arg *args)
 {
 	struct fetch_context *ctx;
@@ -703,7 +673,8 @@ bool cmd_fetch(struct client *client, const struct imap_arg *args)
 							client->cmd_uid ? "UID " : "", error));
 		return true;
 	}
-	if (fetch_parse_modifiers(ctx, args + 2, &error) < 0) {
+	if (imap_condstore_parse_fetch_modifiers(args + 2, &ctx->changedsince_set,
+						 &ctx->changedsince, &error) < 0) {
 		client_send_bad(client, t_strdup_printf("Error in IMAP command %sFETCH: %s",
 							client->cmd_uid ? "UID " : "", error));
 		return true;
