@@ -15,6 +15,8 @@
 #include "str.h"
 #include "strfuncs.h"
 
+#include <stdlib.h>
+
 struct store_args {
 	const char *set;
 	bool conditional;
@@ -75,16 +77,19 @@ static int store_parse(struct client *client, const struct imap_arg *args, struc
 				  error_r);
 }
 
-static bool uid_in(const ARRAY_TYPE(imap_seqs) *uids, uint32_t uid)
+static int uid_cmp(const void *p1, const void *p2)
 {
-	uint32_t u;
+	uint32_t a = *(const uint32_t *)p1, b = *(const uint32_t *)p2;
 
-	array_foreach_elem(uids, u)
-	{
-		if (u == uid)
-			return true;
-	}
-	return false;
+	return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/* modified is sorted */
+static bool uid_in(const ARRAY_TYPE(imap_seqs) *modified, uint32_t uid)
+{
+	return array_count(modified) > 0 &&
+	       bsearch(&uid, array_front(modified), array_count(modified), sizeof(uid),
+		       uid_cmp) != NULL;
 }
 
 /* Sends the FETCH response of one changed message. */
@@ -178,6 +183,7 @@ bool cmd_store(struct client *client, const struct imap_arg *args)
 	p_array_init(&modified, client->cmd_pool, 4);
 	p_array_init(&modified_set, client->cmd_pool, 4);
 	array_foreach_elem(&changes.modified_uids, uid) array_push(&modified, &uid);
+	array_sort(&modified, uid_cmp);
 	for (i = 0; i < array_count(&seqs); i++) {
 		seq = array_idx_elem(&seqs, i);
 		uid = mailbox_seq_to_uid(client->box, seq);

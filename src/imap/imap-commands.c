@@ -5,6 +5,7 @@
 #include "lib.h"
 #include "imap-commands.h"
 #include "imap-condstore.h"
+#include "imap-esearch.h"
 #include "imap-quote.h"
 #include "imap-seqset.h"
 #include "imap-util.h"
@@ -260,7 +261,7 @@ static bool cmd_expunge(struct client *client, const struct imap_arg *args)
 	struct mail_info info;
 	uint32_t seq, count;
 	const char *str, *error;
-	bool saved;
+	bool saved = false;
 
 	if (client->cmd_uid) {
 		p_array_init(&uidset, client->cmd_pool, 8);
@@ -270,17 +271,7 @@ static bool cmd_expunge(struct client *client, const struct imap_arg *args)
 					"Error in IMAP command UID EXPUNGE: Invalid uidset");
 			return true;
 		}
-		if (saved && array_is_created(&client->search_saved_uids)) {
-			/* "$": the saved search result (RFC 5182) */
-			uint32_t uid;
-
-			array_foreach_elem(&client->search_saved_uids, uid)
-			{
-				struct imap_seq_range r = {uid, uid};
-
-				array_push(&uidset, &r);
-			}
-		}
+		/* "$": the saved search result (RFC 5182), looked up below */
 	} else if (!imap_arg_is_eol(args)) {
 		client_send_bad(client, "Error in IMAP command EXPUNGE: Unexpected arguments");
 		return true;
@@ -295,7 +286,9 @@ static bool cmd_expunge(struct client *client, const struct imap_arg *args)
 		if (mailbox_mail_get_info(client->box, seq, client->cmd_pool, &info) < 0 ||
 		    (info.flags & MAIL_DELETED) == 0)
 			continue;
-		if (client->cmd_uid &&
+		if (client->cmd_uid && saved && !imap_search_saved_has(client, info.uid))
+			continue;
+		if (client->cmd_uid && !saved &&
 		    !imap_seq_set_contains(&uidset, info.uid,
 					   mailbox_seq_to_uid(client->box, count)))
 			continue;
