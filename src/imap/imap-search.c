@@ -521,25 +521,27 @@ static void body_search_start_part(struct body_search *bs, struct message_part *
 	}
 }
 
+/* TEXT: "Name: value" of one header field, the value RFC 2047-decoded. */
 static void body_search_header(struct body_search *bs, const struct message_header_field *field)
 {
 	string_t *line = str_new(bs->pool, field->name_len + field->value_len + 16);
+	string_t *mapped = str_new(bs->pool, field->name_len + field->value_len + 16);
 
 	str_append_data(line, field->name, field->name_len);
 	str_append(line, ": ");
-	uni_utf8_casemap(str_data(line), str_len(line), bs->window);
-	str_truncate(line, 0);
-	casemap_header_value(bs->pool, line, field->value, field->value_len);
-	str_append_str(bs->window, line);
-	if (text_contains(str_data(bs->window), str_len(bs->window), bs->needle))
+	uni_utf8_casemap(str_data(line), str_len(line), mapped);
+	casemap_header_value(bs->pool, mapped, field->value, field->value_len);
+	if (text_contains(str_data(mapped), str_len(mapped), bs->needle))
 		bs->found = true;
-	str_truncate(bs->window, 0);
 }
 
 static void body_search_block(struct body_search *bs, const struct message_block *block)
 {
 	switch (block->type) {
 	case MESSAGE_BLOCK_HEADER_FIELD:
+		/* the previous part ended: what its decoders hold back counts */
+		if (bs->part != NULL && block->part != bs->part)
+			body_search_end_part(bs);
 		if (bs->text)
 			body_search_header(bs, block->field);
 		break;
@@ -753,7 +755,7 @@ bool cmd_search(struct client *client, const struct imap_arg *args)
 	struct imap_search_match match;
 	enum imap_search_return ret;
 	struct search_message msg;
-	struct search_key *root;
+	struct search_key *root = NULL;
 	const char *charset, *error;
 	uint32_t seq, count;
 	bool esearch, with_modseq;

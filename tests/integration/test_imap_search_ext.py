@@ -215,3 +215,21 @@ def test_i18n_search_across_chunks(maildir):
     assert r[0] == b"* SEARCH"
     s.cmd("z", "LOGOUT")
     s.close()
+
+
+def test_search_part_tail_held_by_decoder(maildir):
+    """Unpadded base64 holds its last bytes until the part ends: a match
+    running into them is found when the next part's header comes."""
+    msg = (b"Subject: parts\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\n"
+           b"Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+           b"dGhlIHRyZWFzdXJlIGlzIGhlcmU\r\n--zz\r\n"
+           b"Content-Type: text/plain\r\n\r\nsecond part\r\n--zz--\r\n")
+    seed(maildir, (msg,))
+    s = Session(maildir)
+    s.cmd("a", "SELECT INBOX")
+    assert s.cmd("b", 'SEARCH BODY "is here"')[0] == b"* SEARCH 1"
+    assert s.cmd("c", 'SEARCH TEXT "is here"')[0] == b"* SEARCH 1"
+    assert s.cmd("d", 'SEARCH BODY "here second"')[0] == b"* SEARCH"
+    s.cmd("z", "LOGOUT")
+    s.close()
