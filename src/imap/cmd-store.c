@@ -208,9 +208,10 @@ bool cmd_store(struct client *client, const struct imap_arg *args)
 	if (array_count(&modified_set) > 0) {
 		string_t *str = t_str_new(64);
 
+		str_append(str, "OK [MODIFIED ");
 		imap_seq_set_write(str, &modified_set);
-		client_send_tagline(client, t_strdup_printf("OK [MODIFIED %s] Conditional store failed.",
-							    str_c(str)));
+		str_append(str, "] Conditional store failed.");
+		client_send_tagline(client, str_c(str));
 	} else {
 		client_send_tagline(client, "OK Store completed.");
 	}

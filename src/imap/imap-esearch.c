@@ -94,12 +94,16 @@ bool imap_esearch_write(string_t *dest, const char *tag, bool uid, enum imap_sea
 	str_append_c(dest, ')');
 	if (uid)
 		str_append(dest, " UID");
-	if ((ret & IMAP_SEARCH_RETURN_MIN) != 0 && count > 0)
-		str_printfa(dest, " MIN %u", uid ? array_front(matches)->uid
-						: array_front(matches)->seq);
-	if ((ret & IMAP_SEARCH_RETURN_MAX) != 0 && count > 0)
-		str_printfa(dest, " MAX %u", uid ? array_idx(matches, array_count(matches) - 1)->uid
-						: array_idx(matches, array_count(matches) - 1)->seq);
+	if ((ret & IMAP_SEARCH_RETURN_MIN) != 0 && count > 0) {
+		const struct imap_search_match *first = array_front(matches);
+
+		str_printfa(dest, " MIN %u", uid ? first->uid : first->seq);
+	}
+	if ((ret & IMAP_SEARCH_RETURN_MAX) != 0 && count > 0) {
+		const struct imap_search_match *last = array_idx(matches, count - 1);
+
+		str_printfa(dest, " MAX %u", uid ? last->uid : last->seq);
+	}
 	if ((ret & IMAP_SEARCH_RETURN_ALL) != 0 && count > 0) {
 		p_array_init(&set, pool_temp, count);
 		array_foreach(matches, m)

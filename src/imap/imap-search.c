@@ -398,6 +398,12 @@ static int msg_read_header(struct search_message *msg)
 	return 0;
 }
 
+static void str_drop_cr(string_t *str)
+{
+	if (str_len(str) > 0 && str_data(str)[str_len(str) - 1] == '\r')
+		str_truncate(str, str_len(str) - 1);
+}
+
 static bool header_match(struct search_message *msg, const char *name, const char *value)
 {
 	const char *p, *end, *line_end, *colon;
@@ -423,12 +429,10 @@ static bool header_match(struct search_message *msg, const char *name, const cha
 				line_end = memchr(p, '\n', (size_t)(end - p));
 				if (line_end == NULL)
 					line_end = end;
-				if (str_len(field) > 0 && str_data(field)[str_len(field) - 1] == '\r')
-					str_truncate(field, str_len(field) - 1);
+				str_drop_cr(field);
 				str_append_data(field, p, (size_t)(line_end - p));
 			}
-			if (str_len(field) > 0 && str_data(field)[str_len(field) - 1] == '\r')
-				str_truncate(field, str_len(field) - 1);
+			str_drop_cr(field);
 			str_truncate(mapped, 0);
 			casemap_header_value(msg->pool, mapped, str_data(field), str_len(field));
 			if (text_contains(str_data(mapped), str_len(mapped), value))

@@ -75,10 +75,12 @@ static void test_modifiers(void)
 	for (unsigned int i = 0; i < N_ELEMENTS(bad_fetch); i++) {
 		args = parse_args(bad_fetch[i]);
 		error = NULL;
-		test_assert_idx(args != NULL &&
-				    imap_condstore_parse_fetch_modifiers(args, &set, &v, &error) < 0 &&
-				    error != NULL,
+		test_assert_idx(args != NULL, i);
+		if (args == NULL)
+			continue;
+		test_assert_idx(imap_condstore_parse_fetch_modifiers(args, &set, &v, &error) < 0,
 				i);
+		test_assert_idx(error != NULL, i);
 	}
 	args = parse_args("(UNCHANGEDSINCE 7)");
 	test_assert(imap_arg_get_list(args, &list, &count));
@@ -90,10 +92,12 @@ static void test_modifiers(void)
 	for (unsigned int i = 0; i < N_ELEMENTS(bad_store); i++) {
 		args = parse_args(bad_store[i]);
 		error = NULL;
-		test_assert_idx(args != NULL && imap_arg_get_list(args, &list, &count) &&
-				    imap_condstore_parse_store_modifiers(list, &set, &v, &error) < 0 &&
-				    error != NULL,
+		test_assert_idx(args != NULL && imap_arg_get_list(args, &list, &count), i);
+		if (args == NULL)
+			continue;
+		test_assert_idx(imap_condstore_parse_store_modifiers(list, &set, &v, &error) < 0,
 				i);
+		test_assert_idx(error != NULL, i);
 	}
 	test_end();
 }
