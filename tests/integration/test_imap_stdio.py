@@ -4,8 +4,9 @@ IMAP4_stream), driven with raw IMAP dialogues and Python's imaplib.
 Covers SELECT/FETCH/STORE/SEARCH/COPY/MOVE/APPEND/EXPUNGE/IDLE with checks
 of the actual responses, a 5 MB message fetched intact, 1000 pipelined
 commands answered in order, malformed commands answered with BAD while the
-session goes on, and a scripted dialogue compared with Debian's Dovecot
-2.3 imap on copies of the same Maildir."""
+session goes on, and scripted dialogues compared with Debian's Dovecot
+2.3 imap on copies of the same Maildir: the base protocol, CONDSTORE with
+ESEARCH and SEARCHRES, and I18NLEVEL=1 SEARCH on encoded messages."""
 import base64
 import difflib
 import imaplib
