@@ -4,11 +4,13 @@
 #include "lib.h"
 #include "imap-client.h"
 #include "imap-commands.h"
+#include "imap-condstore.h"
 #include "imap-quote.h"
 #include "mutf7.h"
 #include "net.h"
 #include "str.h"
 #include "strfuncs.h"
+#include "utf8.h"
 
 #include <unistd.h>
 
@@ -20,8 +22,8 @@
 static void client_handle_input(struct client *client);
 
 static const char *const capability_list =
-    "IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE UNSELECT CHILDREN "
-    "NAMESPACE UIDPLUS MOVE SPECIAL-USE MULTIAPPEND";
+    "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE UNSELECT CHILDREN "
+    "NAMESPACE UIDPLUS MOVE SPECIAL-USE MULTIAPPEND CONDSTORE ESEARCH SEARCHRES I18NLEVEL=1";
 
 /* The list above with LIST-EXTENDED and friends (imap-list.c,
    imap-status.c, imap-binary.c); LITERAL- instead of LITERAL+ with
@@ -257,6 +259,8 @@ void client_close_mailbox(struct client *client)
 		pool_unref(&client->box_pool);
 	memset(&client->box_keywords, 0, sizeof(client->box_keywords));
 	memset(&client->own_flag_changes, 0, sizeof(client->own_flag_changes));
+	/* "$" is empty again after SELECT, EXAMINE, CLOSE, UNSELECT */
+	memset(&client->search_saved_uids, 0, sizeof(client->search_saved_uids));
 	if (client->box != NULL) {
 		mailbox_notify_changes(client->box, NULL, NULL);
 		mailbox_free(&client->box);
@@ -345,7 +349,10 @@ void client_send_storage_error(struct client *client, struct mailbox *box)
 		text = t_strdup_printf(
 		    "Mailbox doesn't exist: %s.",
 		    str_sanitize(pool_temp,
-				 client_mailbox_name_out(pool_temp, mailbox_get_vname(box)), 100));
+				 client->enabled_imap4rev2
+				     ? mailbox_get_vname(box)
+				     : client_mailbox_name_out(pool_temp, mailbox_get_vname(box)),
+				 100));
 		break;
 	case MAIL_ERROR_EXISTS:
 		code = "[ALREADYEXISTS] ";
@@ -465,6 +472,8 @@ const char *client_mailbox_name(struct client *client, const char *name)
 
 	if (strcasecmp(name, "INBOX") == 0)
 		return "INBOX";
+	if (client->enabled_imap4rev2)
+		return utf8_is_valid(name, strlen(name)) ? name : NULL;
 	if (imap_utf7_to_utf8(name, str) < 0)
 		return NULL;
 	return str_c(str);
@@ -477,6 +486,19 @@ const char *client_mailbox_name_out(pool_t pool, const char *vname)
 	if (imap_utf8_to_utf7(vname, str) < 0)
 		return vname;
 	return str_c(str);
+}
+
+void client_append_mailbox_name(struct client *client, string_t *dest, const char *vname)
+{
+	if (client->enabled_imap4rev2)
+		imap_append_astring_utf8(dest, vname);
+	else
+		imap_append_astring(dest, client_mailbox_name_out(client->cmd_pool, vname));
+}
+
+enum mail_flags client_visible_flags(const struct client *client, enum mail_flags flags)
+{
+	return client->enabled_imap4rev2 ? flags & ~MAIL_RECENT : flags;
 }
 
 /* ---- untagged updates ---- */
@@ -504,7 +526,8 @@ int client_sync_full(struct client *client, bool with_expunges, bool report_flag
 	remaining = result.old_messages - array_count(&result.expunged_seqs);
 	if (result.messages > remaining) {
 		client_send_line(client, t_strdup_printf("* %u EXISTS", result.messages));
-		if (mailbox_get_status(client->box, &status) == 0)
+		/* IMAP4rev2 has no RECENT response */
+		if (!client->enabled_imap4rev2 && mailbox_get_status(client->box, &status) == 0)
 			client_send_line(client, t_strdup_printf("* %u RECENT", status.recent));
 	}
 	array_foreach(&result.changed_uids, uidp)
@@ -523,8 +546,12 @@ int client_sync_full(struct client *client, bool with_expunges, bool report_flag
 		str_printfa(str, "* %u FETCH (", seq);
 		if (client->cmd_uid)
 			str_printfa(str, "UID %u ", info.uid);
+		if (client->enabled_condstore) {
+			imap_append_modseq(str, info.modseq);
+			str_append_c(str, ' ');
+		}
 		str_append(str, "FLAGS ");
-		client_append_flags(str, info.flags, info.keywords);
+		client_append_flags(str, client_visible_flags(client, info.flags), info.keywords);
 		str_append_c(str, ')');
 		client_send_line(client, str_c(str));
 	}

@@ -89,6 +89,9 @@ struct client {
 	struct imap_append_state *append;
 
 	bool enabled_condstore, enabled_imap4rev2;
+	/* SEARCHRES (RFC 5182): the result SEARCH RETURN (SAVE) kept for "$",
+	   as UIDs ascending in box_pool; not created = empty. */
+	ARRAY(uint32_t) search_saved_uids;
 	bool disconnected;
 	bool input_blocked;
 	const char *disconnect_reason;
@@ -147,10 +150,16 @@ void client_append_flags(string_t *dest, enum mail_flags flags, const char *cons
 /* Parses a flag list (for STORE/APPEND). Returns 0 or -1 with *error_r. */
 int client_parse_flags(pool_t pool, const struct imap_arg *args, enum mail_flags *flags_r,
 		       const char *const **keywords_r, const char **error_r);
-/* Mailbox name from the client (mUTF-7) to UTF-8 vname, or NULL (BAD). */
+/* Mailbox name from the client (mUTF-7, or UTF-8 once IMAP4rev2 is
+   enabled) to UTF-8 vname, or NULL (BAD). */
 const char *client_mailbox_name(struct client *client, const char *name);
 /* vname for the client (mUTF-7). */
 const char *client_mailbox_name_out(pool_t pool, const char *vname);
+/* Appends vname as an astring the way this session wants it: mUTF-7, or
+   UTF-8 after ENABLE IMAP4rev2 (RFC 9051 section 5.1). */
+void client_append_mailbox_name(struct client *client, string_t *dest, const char *vname);
+/* The flags to show: IMAP4rev2 has no \Recent (RFC 9051 section 2.3.2). */
+enum mail_flags client_visible_flags(const struct client *client, enum mail_flags flags);
 
 /* Command is done: tagged reply already sent. Resets per-command state and
    goes on with buffered input. */

@@ -5,6 +5,8 @@
 #include "lib.h"
 #include "imap-commands.h"
 #include "imap-list.h"
+#include "imap-condstore.h"
+#include "imap-esearch.h"
 #include "imap-quote.h"
 #include "imap-seqset.h"
 #include "imap-util.h"
@@ -53,18 +55,27 @@ static bool cmd_enable(struct client *client, const struct imap_arg *args)
 		client_send_bad(client, "Missing capabilities.");
 		return true;
 	}
-	str_append(str, "* ENABLED");
-	(void)str;
-	for (; !imap_arg_is_eol(args); args++) {
-		if (!imap_arg_get_atom(args, &name)) {
+	for (const struct imap_arg *arg = args; !imap_arg_is_eol(arg); arg++) {
+		if (!imap_arg_get_atom(arg, &name)) {
 			client_send_bad(client, "Invalid arguments.");
 			return true;
 		}
-		/* nothing this server implements needs enabling yet:
-		   CONDSTORE and IMAP4rev2 come with their implementation */
 	}
-	/* "* ENABLED" lists what got enabled: nothing yet, and Dovecot then
-	   sends no line at all */
+	/* "* ENABLED" lists what this server knows of, even when it was on
+	   already (as Dovecot does); unknown names are ignored, and with
+	   none known no line is sent */
+	for (; !imap_arg_is_eol(args); args++) {
+		(void)imap_arg_get_atom(args, &name);
+		if (strcasecmp(name, "CONDSTORE") == 0) {
+			client_enable_condstore(client);
+			str_append(str, " CONDSTORE");
+		} else if (strcasecmp(name, "IMAP4rev2") == 0) {
+			client->enabled_imap4rev2 = true;
+			str_append(str, " IMAP4rev2");
+		}
+	}
+	if (str_len(str) > 0)
+		client_send_line(client, t_strdup_printf("* ENABLED%s", str_c(str)));
 	client_send_tagline(client, "OK Enabled.");
 	return true;
 }
@@ -89,14 +100,71 @@ static bool cmd_id(struct client *client, const struct imap_arg *args)
 
 /* ---- SELECT / EXAMINE ---- */
 
+/* "(CONDSTORE)" after the mailbox name (RFC 7162 3.1.8). */
+static int select_parse_params(struct client *client, const struct imap_arg *args,
+			       bool *condstore_r, const char **error_r)
+{
+	const struct imap_arg *list;
+	unsigned int count;
+	const char *name;
+
+	*condstore_r = false;
+	if (imap_arg_is_eol(args))
+		return 0;
+	if (!imap_arg_get_list(args, &list, &count) || !imap_arg_is_eol(args + 1)) {
+		*error_r = "Invalid arguments.";
+		return -1;
+	}
+	for (; !imap_arg_is_eol(list); list++) {
+		if (!imap_arg_get_atom(list, &name) || strcasecmp(name, "CONDSTORE") != 0) {
+			*error_r = t_strdup_printf("Error in IMAP command %s: Unknown %s parameter",
+						   client->cmd_name, client->cmd_name);
+			return -1;
+		}
+		*condstore_r = true;
+	}
+	return 0;
+}
+
+/* IMAP4rev2 SELECT/EXAMINE end with the mailbox's LIST response (RFC 9051
+   6.3.2), with its attributes. */
+static void select_send_list(struct client *client, const char *vname)
+{
+	ARRAY_TYPE(mailbox_info) result;
+	const char *patterns[2] = {vname, NULL}, *error;
+	struct mail_namespace *ns;
+	string_t *str = t_str_new(128);
+
+	p_array_init(&result, client->cmd_pool, 4);
+	str_append(str, "* LIST ");
+	if (strpbrk(vname, "*%") == NULL &&
+	    mailbox_list(client->user, patterns, 0, client->cmd_pool, &result, &error) == 0 &&
+	    array_count(&result) > 0) {
+		const struct mailbox_info *info = array_idx(&result, 0);
+
+		imap_list_append_mailbox_attributes(client, str, info);
+		str_printfa(str, " \"%c\" ", info->sep);
+	} else {
+		ns = mailbox_get_namespace(client->box);
+		str_printfa(str, "() \"%c\" ", ns == NULL ? '/' : ns->sep);
+	}
+	client_append_mailbox_name(client, str, vname);
+	client_send_line(client, str_c(str));
+}
+
 static bool cmd_select_full(struct client *client, const struct imap_arg *args, bool readonly)
 {
 	struct mailbox_status status;
-	const char *name, *vname;
+	const char *name, *vname, *error;
 	struct mailbox *box;
+	bool condstore;
 
-	if (!imap_arg_get_astring(args, &name) || !imap_arg_is_eol(args + 1)) {
+	if (!imap_arg_get_astring(args, &name)) {
 		client_send_bad(client, "Invalid arguments.");
+		return true;
+	}
+	if (select_parse_params(client, args + 1, &condstore, &error) < 0) {
+		client_send_bad(client, error);
 		return true;
 	}
 	vname = client_mailbox_name(client, name);
@@ -108,6 +176,8 @@ static bool cmd_select_full(struct client *client, const struct imap_arg *args, 
 		client_close_mailbox(client);
 		client_send_line(client, "* OK [CLOSED] Previous mailbox closed.");
 	}
+	if (condstore)
+		client_enable_condstore(client);
 	box = mailbox_alloc(client->user, vname, readonly ? MAILBOX_FLAG_READONLY : 0);
 	if (mailbox_open(box) < 0 || mailbox_get_status(box, &status) < 0) {
 		client_send_storage_error(client, box);
@@ -119,16 +189,21 @@ static bool cmd_select_full(struct client *client, const struct imap_arg *args, 
 	client->state = CLIENT_STATE_SELECTED;
 	client_send_mailbox_flags(client);
 	client_send_line(client, t_strdup_printf("* %u EXISTS", status.messages));
-	client_send_line(client, t_strdup_printf("* %u RECENT", status.recent));
-	if (status.first_unseen_seq != 0)
+	/* IMAP4rev2 has neither RECENT nor the UNSEEN response code */
+	if (!client->enabled_imap4rev2)
+		client_send_line(client, t_strdup_printf("* %u RECENT", status.recent));
+	if (status.first_unseen_seq != 0 && !client->enabled_imap4rev2)
 		client_send_line(client, t_strdup_printf("* OK [UNSEEN %u] First unseen.",
 							 status.first_unseen_seq));
 	client_send_line(client,
 			 t_strdup_printf("* OK [UIDVALIDITY %u] UIDs valid", status.uidvalidity));
 	client_send_line(client,
 			 t_strdup_printf("* OK [UIDNEXT %u] Predicted next UID", status.uidnext));
+	/* sent always: our mailboxes keep modseqs (RFC 7162 3.1.2.1) */
 	client_send_line(client, t_strdup_printf("* OK [HIGHESTMODSEQ %llu] Highest",
 						 (unsigned long long)status.highest_modseq));
+	if (client->enabled_imap4rev2)
+		select_send_list(client, vname);
 	client_send_tagline(client, readonly ? "OK [READ-ONLY] Examine completed."
 					     : "OK [READ-WRITE] Select completed.");
 	return true;
@@ -185,16 +260,17 @@ static bool cmd_expunge(struct client *client, const struct imap_arg *args)
 	struct mail_info info;
 	uint32_t seq, count;
 	const char *str, *error;
-	bool saved;
+	bool saved = false;
 
 	if (client->cmd_uid) {
 		p_array_init(&uidset, client->cmd_pool, 8);
 		if (!imap_arg_get_atom(args, &str) || !imap_arg_is_eol(args + 1) ||
-		    imap_seq_set_parse(str, &uidset, &saved, &error) < 0 || saved) {
+		    imap_seq_set_parse(str, &uidset, &saved, &error) < 0) {
 			client_send_bad(client,
 					"Error in IMAP command UID EXPUNGE: Invalid uidset");
 			return true;
 		}
+		/* "$": the saved search result (RFC 5182), looked up below */
 	} else if (!imap_arg_is_eol(args)) {
 		client_send_bad(client, "Error in IMAP command EXPUNGE: Unexpected arguments");
 		return true;
@@ -209,7 +285,9 @@ static bool cmd_expunge(struct client *client, const struct imap_arg *args)
 		if (mailbox_mail_get_info(client->box, seq, client->cmd_pool, &info) < 0 ||
 		    (info.flags & MAIL_DELETED) == 0)
 			continue;
-		if (client->cmd_uid &&
+		if (client->cmd_uid && saved && !imap_search_saved_has(client, info.uid))
+			continue;
+		if (client->cmd_uid && !saved &&
 		    !imap_seq_set_contains(&uidset, info.uid,
 					   mailbox_seq_to_uid(client->box, count)))
 			continue;
@@ -397,106 +475,6 @@ static bool cmd_namespace(struct client *client, const struct imap_arg *args)
 	str_append(str, " NIL NIL");
 	client_send_line(client, str_c(str));
 	client_send_tagline(client, "OK Namespace completed.");
-	return true;
-}
-
-/* ---- STORE ---- */
-
-static bool cmd_store(struct client *client, const struct imap_arg *args)
-{
-	ARRAY_TYPE(imap_seqs) seqs;
-	const struct imap_arg *list;
-	const char *set_str, *item, *error;
-	const char *const *keywords;
-	struct mailbox_transaction *t;
-	enum mail_flags flags;
-	enum modify_type type;
-	struct mail_info info;
-	unsigned int count;
-	bool silent = false;
-	uint32_t seq;
-	string_t *str;
-
-	if (!imap_arg_get_atom(args, &set_str) || !imap_arg_get_atom(args + 1, &item) ||
-	    imap_arg_is_eol(args + 2)) {
-		client_send_bad(client, "Error in IMAP command STORE: Invalid arguments.");
-		return true;
-	}
-	if (item[0] == '+') {
-		type = MODIFY_ADD;
-		item++;
-	} else if (item[0] == '-') {
-		type = MODIFY_REMOVE;
-		item++;
-	} else {
-		type = MODIFY_REPLACE;
-	}
-	if (strcasecmp(item, "FLAGS.SILENT") == 0)
-		silent = true;
-	else if (strcasecmp(item, "FLAGS") != 0) {
-		client_send_bad(client, "Error in IMAP command STORE: Invalid STORE item");
-		return true;
-	}
-	if (imap_arg_get_list(args + 2, &list, &count)) {
-		if (!imap_arg_is_eol(args + 3)) {
-			client_send_bad(client, "Error in IMAP command STORE: Invalid arguments.");
-			return true;
-		}
-	} else {
-		list = args + 2;
-	}
-	if (client_parse_flags(client->cmd_pool, list, &flags, &keywords, &error) < 0) {
-		client_send_bad(client, t_strdup_printf("Error in IMAP command STORE: %s", error));
-		return true;
-	}
-	p_array_init(&seqs, client->cmd_pool, 16);
-	if (imap_util_seqset_to_seqs(client, set_str, &seqs, &error) < 0) {
-		client_send_bad(client, t_strdup_printf("Error in IMAP command STORE: %s", error));
-		return true;
-	}
-	if (client->box_readonly) {
-		client_send_tagline(client, "OK Store ignored with read-only mailbox.");
-		return true;
-	}
-	t = mailbox_transaction_begin(client->box);
-	array_foreach_elem(&seqs, seq)
-	{
-		if (mailbox_update_flags(t, mailbox_seq_to_uid(client->box, seq), type, flags,
-					 keywords) < 0) {
-			mailbox_transaction_rollback(&t);
-			client_send_storage_error(client, client->box);
-			return true;
-		}
-	}
-	if (mailbox_transaction_commit(&t, NULL, NULL) < 0) {
-		client_send_storage_error(client, client->box);
-		return true;
-	}
-	str = str_new(client->cmd_pool, 128);
-	if (!silent) {
-		array_foreach_elem(&seqs, seq)
-		{
-			if (mailbox_mail_get_info(client->box, seq, client->cmd_pool, &info) < 0)
-				continue;
-			client_keywords_seen(client, info.keywords);
-			str_truncate(str, 0);
-			str_printfa(str, "* %u FETCH (", seq);
-			if (client->cmd_uid)
-				str_printfa(str, "UID %u ", info.uid);
-			str_append(str, "FLAGS ");
-			client_append_flags(str, info.flags, info.keywords);
-			str_append_c(str, ')');
-			client_send_line(client, str_c(str));
-		}
-	}
-	/* our own change would come back from the next sync as a FETCH:
-	   remember not to report it again. Only the UID form may see
-	   EXPUNGEs now (RFC 3501 7.4.1). */
-	array_foreach_elem(&seqs, seq)
-	    client_own_flag_change(client, mailbox_seq_to_uid(client->box, seq));
-	if (client->cmd_uid)
-		(void)client_sync(client, true);
-	client_send_tagline(client, "OK Store completed.");
 	return true;
 }
 

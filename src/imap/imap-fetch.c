@@ -9,6 +9,7 @@
 #include "date.h"
 #include "imap-arg.h"
 #include "imap-commands.h"
+#include "imap-condstore.h"
 #include "imap-util.h"
 #include "message-parser.h"
 #include "str.h"
@@ -109,6 +110,8 @@ static int parse_item(pool_t pool, const char *atom, ARRAY_TYPE(imap_fetch_item)
 		add_simple(pool, items, IMAP_FETCH_BODYSTRUCTURE, "BODYSTRUCTURE");
 	else if (strcasecmp(atom, "BODY") == 0)
 		add_simple(pool, items, IMAP_FETCH_BODY, "BODY");
+	else if (strcasecmp(atom, "MODSEQ") == 0)
+		add_simple(pool, items, IMAP_FETCH_MODSEQ, "MODSEQ");
 	else if (strcasecmp(atom, "RFC822") == 0 || strcasecmp(atom, "RFC822.HEADER") == 0 ||
 		 strcasecmp(atom, "RFC822.TEXT") == 0) {
 		item = array_append_space(items);
@@ -176,6 +179,11 @@ struct fetch_context {
 	ARRAY_TYPE(imap_seqs) seqs;
 	unsigned int seq_idx, item_idx;
 	bool msg_started, add_flags, any_expunged, set_seen, flags_pending;
+	/* CONDSTORE: only messages with a modseq above this (CHANGEDSINCE) */
+	bool changedsince_set;
+	uint64_t changedsince;
+	/* messages this FETCH set \Seen on: their new MODSEQ is sent at the end */
+	ARRAY_TYPE(imap_seqs) seen_set;
 	pool_t msg_pool;
 	struct mail_info info;
 	int fd;
@@ -462,7 +470,8 @@ static int fetch_simple_item(struct fetch_context *ctx, const struct imap_fetch_
 	switch (item->type) {
 	case IMAP_FETCH_FLAGS:
 		str_append(str, "FLAGS ");
-		client_append_flags(str, ctx->info.flags, ctx->info.keywords);
+		client_append_flags(str, client_visible_flags(ctx->client, ctx->info.flags),
+				    ctx->info.keywords);
 		return 0;
 	case IMAP_FETCH_UID:
 		str_printfa(str, "UID %u", ctx->info.uid);
@@ -474,6 +483,9 @@ static int fetch_simple_item(struct fetch_context *ctx, const struct imap_fetch_
 		return 0;
 	case IMAP_FETCH_RFC822_SIZE:
 		str_printfa(str, "RFC822.SIZE %llu", (unsigned long long)ctx->info.virtual_size);
+		return 0;
+	case IMAP_FETCH_MODSEQ:
+		imap_append_modseq(str, ctx->info.modseq);
 		return 0;
 	case IMAP_FETCH_ENVELOPE:
 		field = MAIL_FETCH_ENVELOPE;
@@ -493,6 +505,8 @@ static int fetch_simple_item(struct fetch_context *ctx, const struct imap_fetch_
 	return 0;
 }
 
+/* Returns 1 when the message's response started, 0 when CHANGEDSINCE
+   leaves it out, -1 when it was expunged. */
 static int fetch_start_message(struct fetch_context *ctx)
 {
 	struct client *client = ctx->client;
@@ -502,6 +516,8 @@ static int fetch_start_message(struct fetch_context *ctx)
 
 	if (mailbox_mail_get_info(client->box, seq, ctx->msg_pool, &ctx->info) < 0)
 		return -1;
+	if (ctx->changedsince_set && ctx->info.modseq <= ctx->changedsince)
+		return 0;
 	if (ctx->binary != NULL) {
 		/* measured before anything is sent: a section that cannot be
 		   decoded leaves the message out of the answer */
@@ -523,6 +539,7 @@ static int fetch_start_message(struct fetch_context *ctx)
 			ctx->info.flags |= MAIL_SEEN;
 			ctx->add_flags = true;
 			client_own_flag_change(client, ctx->info.uid);
+			array_push(&ctx->seen_set, &seq);
 			array_foreach(&ctx->items, item)
 			{
 				if (item->type == IMAP_FETCH_FLAGS)
@@ -535,7 +552,31 @@ static int fetch_start_message(struct fetch_context *ctx)
 	ctx->flags_pending = ctx->add_flags;
 	ctx->msg_started = true;
 	ctx->item_idx = 0;
-	return 0;
+	return 1;
+}
+
+/* With CONDSTORE, the \Seen this FETCH set gave the messages new modseqs:
+   the client learns them after the data, as Dovecot tells them. */
+static void fetch_send_seen_modseqs(struct fetch_context *ctx)
+{
+	struct client *client = ctx->client;
+	struct mail_info info;
+	string_t *str;
+	uint32_t seq;
+
+	if (!client->enabled_condstore)
+		return;
+	str = t_str_new(64);
+	array_foreach_elem(&ctx->seen_set, seq)
+	{
+		if (mailbox_mail_get_info(client->box, seq, client->cmd_pool, &info) < 0)
+			continue;
+		str_truncate(str, 0);
+		str_printfa(str, "* %u FETCH (", seq);
+		imap_append_modseq(str, info.modseq);
+		str_append_c(str, ')');
+		client_send_line(client, str_c(str));
+	}
 }
 
 static bool fetch_continue(struct client *client)
@@ -554,7 +595,8 @@ static bool fetch_continue(struct client *client)
 			return false;
 		}
 		if (!ctx->msg_started) {
-			if ((ret = fetch_start_message(ctx)) < 0) {
+			ret = fetch_start_message(ctx);
+			if (ret <= 0) {
 				if (ret == -1)
 					ctx->any_expunged = true;
 				fetch_message_free(ctx);
@@ -577,7 +619,9 @@ static bool fetch_continue(struct client *client)
 			if (ctx->flags_pending && ctx->item_idx == (client->cmd_uid ? 1U : 0U)) {
 				str = t_str_new(64);
 				str_append(str, "FLAGS ");
-				client_append_flags(str, ctx->info.flags, ctx->info.keywords);
+				client_append_flags(str,
+						    client_visible_flags(client, ctx->info.flags),
+						    ctx->info.keywords);
 				str_append_c(str, ' ');
 				(void)ostream_send(client->output, str_data(str), str_len(str));
 				ctx->flags_pending = false;
@@ -609,7 +653,8 @@ static bool fetch_continue(struct client *client)
 		str = t_str_new(64);
 		if (ctx->flags_pending) {
 			str_append(str, " FLAGS ");
-			client_append_flags(str, ctx->info.flags, ctx->info.keywords);
+			client_append_flags(str, client_visible_flags(client, ctx->info.flags),
+					    ctx->info.keywords);
 			ctx->flags_pending = false;
 		}
 		str_append(str, ")\r\n");
@@ -621,6 +666,7 @@ static bool fetch_continue(struct client *client)
 	imap_binary_fetch_destroy(&ctx->binary);
 	pool_unref(&ctx->msg_pool);
 	client->cmd_free = NULL;
+	fetch_send_seen_modseqs(ctx);
 	if (client->cmd_uid)
 		(void)client_sync(client, true);
 	client_send_tagline(client,
@@ -647,7 +693,7 @@ bool cmd_fetch(struct client *client, const struct imap_arg *args)
 	struct fetch_context *ctx;
 	const char *set_str, *error;
 	struct imap_fetch_item uid_item;
-	bool has_uid = false;
+	bool has_uid = false, has_modseq = false;
 
 	ctx = p_new(client->cmd_pool, struct fetch_context, 1);
 	ctx->client = client;
@@ -663,9 +709,10 @@ bool cmd_fetch(struct client *client, const struct imap_arg *args)
 							client->cmd_uid ? "UID " : "", error));
 		return true;
 	}
-	if (!imap_arg_is_eol(args + 2)) {
-		/* CHANGEDSINCE etc. come with CONDSTORE */
-		client_send_bad(client, "Error in IMAP command FETCH: Unsupported modifiers");
+	if (imap_condstore_parse_fetch_modifiers(args + 2, &ctx->changedsince_set,
+						 &ctx->changedsince, &error) < 0) {
+		client_send_bad(client, t_strdup_printf("Error in IMAP command %sFETCH: %s",
+							client->cmd_uid ? "UID " : "", error));
 		return true;
 	}
 	if (imap_util_seqset_to_seqs(client, set_str, &ctx->seqs, &error) < 0) {
@@ -677,6 +724,8 @@ bool cmd_fetch(struct client *client, const struct imap_arg *args)
 	{
 		if (item->type == IMAP_FETCH_UID)
 			has_uid = true;
+		if (item->type == IMAP_FETCH_MODSEQ)
+			has_modseq = true;
 		if ((item->type == IMAP_FETCH_BODY_SECTION || item->type == IMAP_FETCH_BINARY) &&
 		    !item->peek && !client->box_readonly)
 			ctx->set_seen = true;
@@ -694,6 +743,17 @@ bool cmd_fetch(struct client *client, const struct imap_arg *args)
 			sizeof(uid_item) * (array_count(&ctx->items) - 1));
 		*array_idx(&ctx->items, 0) = uid_item;
 	}
+	if (ctx->changedsince_set && !has_modseq) {
+		/* CHANGEDSINCE implies MODSEQ, which goes last */
+		struct imap_fetch_item *item = array_append_space(&ctx->items);
+
+		item->type = IMAP_FETCH_MODSEQ;
+		item->name = "MODSEQ";
+		has_modseq = true;
+	}
+	if (has_modseq)
+		client_enable_condstore(client);
+	p_array_init(&ctx->seen_set, client->cmd_pool, 4);
 	ctx->msg_pool = pool_alloconly_create("fetch message", 4096);
 	client->cmd_context = ctx;
 	client->cmd_continue = fetch_continue;

@@ -74,6 +74,11 @@ static int parse_return(const struct imap_arg *list, struct imap_list_args *args
 		else if (strcasecmp(name, "STATUS") == 0 && imap_arg_get_list(list + 1, &items, NULL)) {
 			if (imap_status_parse_items(items, &args->status_items, error_r) < 0)
 				return -1;
+			/* STATUS DELETED is IMAP4rev2's, and only on STATUS */
+			if ((args->status_items & IMAP_STATUS_DELETED) != 0) {
+				*error_r = "Invalid status item DELETED";
+				return -1;
+			}
 			args->ret |= IMAP_LIST_RETURN_STATUS;
 			list++;
 		} else {
@@ -393,7 +398,8 @@ static void list_append_flags(const struct list_context *ctx, string_t *str,
 		if (extended && (ctx->args.ret & IMAP_LIST_RETURN_SUBSCRIBED) != 0 &&
 		    info_is_subscribed(info))
 			str_append(str, "\\Subscribed ");
-		if (extended && nonexistent)
+		/* \NonExistent is LIST-EXTENDED's, and base IMAP4rev2's */
+		if ((extended || ctx->client->enabled_imap4rev2) && nonexistent)
 			str_append(str, "\\NonExistent ");
 		else if (nonexistent || (info->flags & MAILBOX_NOSELECT) != 0)
 			str_append(str, "\\Noselect ");
@@ -414,6 +420,16 @@ static void list_append_flags(const struct list_context *ctx, string_t *str,
 	str_append_c(str, ')');
 }
 
+void imap_list_append_mailbox_attributes(struct client *client, string_t *str,
+					 const struct mailbox_info *info)
+{
+	struct list_context ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.client = client;
+	list_append_flags(&ctx, str, info, true);
+}
+
 static void list_send(struct list_context *ctx, const struct mailbox_info *info, bool selected,
 		      const struct list_childinfo *ci)
 {
@@ -427,7 +443,7 @@ static void list_send(struct list_context *ctx, const struct mailbox_info *info,
 	if (info->sep == '"' || info->sep == '\\')
 		str_append_c(str, '\\');
 	str_printfa(str, "%c\" ", info->sep);
-	imap_append_astring(str, client_mailbox_name_out(pool_temp, info->vname));
+	client_append_mailbox_name(client, str, info->vname);
 	if (ci != NULL && (ci->subscribed || ci->special_use)) {
 		str_append(str, " (CHILDINFO (");
 		if (ci->subscribed)

@@ -51,4 +51,9 @@ int imap_list_parse_args(pool_t pool, const struct imap_arg *args, bool lsub,
 int imap_create_parse_params(const struct imap_arg *params, const char **special_use_r,
 			     bool *useattr_r, const char **error_r);
 
+/* The attributes of a plain LIST reply for info, "(\\HasNoChildren ...)"
+   (IMAP4rev2's LIST response in SELECT). */
+void imap_list_append_mailbox_attributes(struct client *client, string_t *str,
+					 const struct mailbox_info *info);
+
 #endif

@@ -1,14 +1,25 @@
 /* SEARCH: the key parser and evaluation against the index and, for
-   header/body keys, the message file read in bounded chunks. */
+   header/body keys, the message file read in bounded chunks and decoded
+   (RFC 2047, Content-Transfer-Encoding, charset) for i;unicode-casemap
+   matching. The result goes out as SEARCH or ESEARCH (imap-esearch.c). */
 
 #include "lib.h"
 #include "imap-search.h"
+#include "charset-utf8.h"
 #include "date.h"
 #include "imap-arg.h"
 #include "imap-commands.h"
+#include "imap-condstore.h"
+#include "imap-esearch.h"
 #include "imap-util.h"
+#include "message-cte.h"
+#include "message-header-parser.h"
+#include "message-parser.h"
+#include "message-part-data.h"
+#include "rfc2047.h"
 #include "str.h"
 #include "strfuncs.h"
+#include "unicode-casemap.h"
 
 #include <unistd.h>
 
@@ -80,6 +91,38 @@ static const struct {
     {"BEFORE", SEARCH_BEFORE},	       {"ON", SEARCH_ON},	  {"SINCE", SEARCH_SINCE},
     {"SENTBEFORE", SEARCH_SENTBEFORE}, {"SENTON", SEARCH_SENTON}, {"SENTSINCE", SEARCH_SENTSINCE},
 };
+
+/* MODSEQ [<entry-name> <entry-type-req>] <mod-sequence-valzer> (RFC 7162
+   3.1.5). Modseqs are kept per message, not per flag, so the entry only
+   has to be well-formed. */
+static struct search_key *parse_modseq(pool_t pool, const struct imap_arg **args,
+				       const char **error_r)
+{
+	struct search_key *key = key_new(pool, SEARCH_MODSEQ);
+	const char *value, *type;
+
+	if (!parse_astring(args, &value)) {
+		*error_r = "Invalid MODSEQ value";
+		return NULL;
+	}
+	if (strncasecmp(value, "/flags/", 7) == 0) {
+		if (!parse_astring(args, &type) ||
+		    (strcasecmp(type, "priv") != 0 && strcasecmp(type, "shared") != 0 &&
+		     strcasecmp(type, "all") != 0)) {
+			*error_r = "Invalid MODSEQ type";
+			return NULL;
+		}
+		if (!parse_astring(args, &value)) {
+			*error_r = "Invalid MODSEQ value";
+			return NULL;
+		}
+	}
+	if (imap_parse_modseq(value, true, &key->modseq) < 0) {
+		*error_r = "Invalid MODSEQ value";
+		return NULL;
+	}
+	return key;
+}
 
 static struct search_key *parse_key(pool_t pool, const struct imap_arg **args, unsigned int depth,
 				    const char **error_r)
@@ -167,12 +210,16 @@ static struct search_key *parse_key(pool_t pool, const struct imap_arg **args, u
 		key = key_new(pool, SEARCH_UIDSET);
 		p_array_init(&key->set, pool, 4);
 		if (!parse_astring(args, &value) ||
-		    imap_seq_set_parse(value, &key->set, &saved, &err) < 0 || saved) {
+		    imap_seq_set_parse(value, &key->set, &saved, &err) < 0) {
 			*error_r = "Invalid UID messageset";
 			return NULL;
 		}
+		if (saved)
+			key->type = SEARCH_SAVED;
 		return key;
 	}
+	if (strcasecmp(name, "MODSEQ") == 0)
+		return parse_modseq(pool, args, error_r);
 	if (strcasecmp(name, "HEADER") == 0) {
 		key = key_new(pool, SEARCH_HEADER);
 		if (!parse_astring(args, &key->header) || !parse_astring(args, &value)) {
@@ -204,13 +251,15 @@ static struct search_key *parse_key(pool_t pool, const struct imap_arg **args, u
 		key->value = p_strdup(pool, value);
 		return key;
 	}
-	if ((name[0] >= '0' && name[0] <= '9') || name[0] == '*' || name[0] == '$') {
+	if ((name[0] >= '0' && name[0] <= '9') || name[0] == '*' || strcmp(name, "$") == 0) {
 		key = key_new(pool, SEARCH_SEQSET);
 		p_array_init(&key->set, pool, 4);
-		if (imap_seq_set_parse(name, &key->set, &saved, &err) < 0 || saved) {
+		if (imap_seq_set_parse(name, &key->set, &saved, &err) < 0) {
 			*error_r = "Invalid messageset";
 			return NULL;
 		}
+		if (saved)
+			key->type = SEARCH_SAVED;
 		return key;
 	}
 	*error_r = t_strdup_printf("Unknown argument %s", str_sanitize(pool_temp, name, 40));
@@ -234,6 +283,47 @@ struct search_key *imap_search_parse(pool_t pool, const struct imap_arg *args,
 	return parse_list(pool, args, 0, error_r);
 }
 
+static int prepare_value(pool_t pool, struct search_key *key, const char *charset)
+{
+	string_t *utf8 = str_new(pool, strlen(key->value) + 16);
+	string_t *mapped = str_new(pool, strlen(key->value) + 16);
+
+	if (charset == NULL || charset_is_utf8(charset))
+		(void)charset_utf8_append_valid(utf8, key->value, strlen(key->value));
+	else if (charset_to_utf8_str(charset, key->value, strlen(key->value), utf8) ==
+		 CHARSET_RET_UNKNOWN)
+		return -1;
+	uni_utf8_casemap(str_data(utf8), str_len(utf8), mapped);
+	key->value = str_c(mapped);
+	return 0;
+}
+
+int imap_search_prepare(pool_t pool, struct search_key *root, const char *charset)
+{
+	struct search_key *key;
+
+	if (charset != NULL && !charset_is_utf8(charset) && !charset_is_known(charset))
+		return -1;
+	for (key = root; key != NULL; key = key->next) {
+		if ((key->type == SEARCH_HEADER || key->type == SEARCH_BODY ||
+		     key->type == SEARCH_TEXT) &&
+		    prepare_value(pool, key, charset) < 0)
+			return -1;
+		if (key->children != NULL && imap_search_prepare(pool, key->children, charset) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+bool imap_search_has_modseq(const struct search_key *key)
+{
+	for (; key != NULL; key = key->next) {
+		if (key->type == SEARCH_MODSEQ || imap_search_has_modseq(key->children))
+			return true;
+	}
+	return false;
+}
+
 /* ---- evaluation ---- */
 
 struct search_message {
@@ -249,17 +339,19 @@ struct search_message {
 	bool failed;
 };
 
-static bool ci_contains(const char *hay, size_t hay_len, const char *needle)
+/* Whether the casemapped text contains the casemapped needle. */
+static bool text_contains(const void *hay, size_t hay_len, const char *needle)
 {
-	size_t n = strlen(needle), i;
+	return needle[0] == '\0' || memmem(hay, hay_len, needle, strlen(needle)) != NULL;
+}
 
-	if (n == 0)
-		return true;
-	for (i = 0; i + n <= hay_len; i++) {
-		if (strncasecmp(hay + i, needle, n) == 0)
-			return true;
-	}
-	return false;
+/* Appends value RFC 2047-decoded and casemapped. */
+static void casemap_header_value(pool_t pool, string_t *dest, const void *value, size_t size)
+{
+	string_t *utf8 = str_new(pool, size + 16);
+
+	rfc2047_decode_utf8(value, size, utf8);
+	uni_utf8_casemap(str_data(utf8), str_len(utf8), dest);
 }
 
 static int msg_open(struct search_message *msg)
@@ -306,11 +398,17 @@ static int msg_read_header(struct search_message *msg)
 	return 0;
 }
 
+static void str_drop_cr(string_t *str)
+{
+	if (str_len(str) > 0 && str_data(str)[str_len(str) - 1] == '\r')
+		str_truncate(str, str_len(str) - 1);
+}
+
 static bool header_match(struct search_message *msg, const char *name, const char *value)
 {
 	const char *p, *end, *line_end, *colon;
 	size_t name_len = strlen(name);
-	string_t *field = t_str_new(256);
+	string_t *field = str_new(msg->pool, 256), *mapped = str_new(msg->pool, 256);
 
 	if (msg_read_header(msg) < 0)
 		return false;
@@ -325,15 +423,19 @@ static bool header_match(struct search_message *msg, const char *name, const cha
 		    strncasecmp(p, name, name_len) == 0) {
 			str_truncate(field, 0);
 			str_append_data(field, colon + 1, (size_t)(line_end - colon - 1));
-			/* continuation lines */
+			/* continuation lines: unfolded (the line ends dropped) */
 			while (line_end + 1 < end && (line_end[1] == ' ' || line_end[1] == '\t')) {
 				p = line_end + 1;
 				line_end = memchr(p, '\n', (size_t)(end - p));
 				if (line_end == NULL)
 					line_end = end;
+				str_drop_cr(field);
 				str_append_data(field, p, (size_t)(line_end - p));
 			}
-			if (ci_contains(str_c(field), str_len(field), value))
+			str_drop_cr(field);
+			str_truncate(mapped, 0);
+			casemap_header_value(msg->pool, mapped, str_data(field), str_len(field));
+			if (text_contains(str_data(mapped), str_len(mapped), value))
 				return true;
 		}
 		p = line_end + 1;
@@ -341,37 +443,181 @@ static bool header_match(struct search_message *msg, const char *name, const cha
 	return false;
 }
 
-/* Scans the message from offset for value, in chunks that overlap by the
-   needle's length so a match across a chunk boundary is found. */
+/* BODY and TEXT: the message goes through the MIME parser; each text
+   part's body is decoded from its Content-Transfer-Encoding, converted from its
+   charset (text parts) and casemapped into a window that keeps the last
+   needle-length bytes, so a match across two chunks is found. TEXT also
+   looks at every header field ("Name: value", RFC 2047-decoded). */
+struct body_search {
+	pool_t pool;
+	const char *needle;
+	size_t needle_len;
+	bool text;
+	struct message_part *part;
+	struct message_cte_decoder *decoder;
+	struct charset_translation *translation;
+	buffer_t *decoded;
+	string_t *utf8, *window;
+	bool found;
+};
+
+static void body_search_scan(struct body_search *bs)
+{
+	size_t used;
+
+	/* the UTF-8 text is casemapped; a character cut at the end waits
+	   for the next chunk */
+	used = uni_utf8_casemap_partial(str_data(bs->utf8), str_len(bs->utf8), bs->window);
+	str_delete(bs->utf8, 0, used);
+	if (text_contains(str_data(bs->window), str_len(bs->window), bs->needle)) {
+		bs->found = true;
+		return;
+	}
+	if (str_len(bs->window) >= bs->needle_len)
+		str_delete(bs->window, 0, str_len(bs->window) - (bs->needle_len - 1));
+}
+
+static void body_search_convert(struct body_search *bs, bool last)
+{
+	if (bs->translation != NULL) {
+		(void)charset_translation_add(bs->translation, bs->decoded->data, bs->decoded->used,
+					      bs->utf8);
+		if (last)
+			(void)charset_translation_finish(bs->translation, bs->utf8);
+	} else {
+		str_append_data(bs->utf8, bs->decoded->data, bs->decoded->used);
+	}
+	buffer_set_used_size(bs->decoded, 0);
+	if (last && str_len(bs->utf8) > 0) {
+		/* what is left is a cut character: invalid */
+		uni_utf8_casemap(str_data(bs->utf8), str_len(bs->utf8), bs->window);
+		str_truncate(bs->utf8, 0);
+	}
+	body_search_scan(bs);
+}
+
+static void body_search_end_part(struct body_search *bs)
+{
+	if (bs->decoder != NULL) {
+		message_cte_decoder_finish(bs->decoder, bs->decoded);
+		body_search_convert(bs, true);
+		message_cte_decoder_destroy(&bs->decoder);
+	}
+	if (bs->translation != NULL)
+		charset_translation_destroy(&bs->translation);
+	str_truncate(bs->utf8, 0);
+	str_truncate(bs->window, 0);
+	bs->part = NULL;
+}
+
+static void body_search_start_part(struct body_search *bs, struct message_part *part)
+{
+	const char *charset;
+
+	body_search_end_part(bs);
+	bs->part = part;
+	bs->decoder = message_cte_decoder_create(message_cte_parse(
+	    part->data == NULL ? NULL : part->data->content_transfer_encoding));
+	if ((part->flags & MESSAGE_PART_FLAG_TEXT) != 0 && part->data != NULL) {
+		charset = message_part_data_get_param(part->data, "charset");
+		if (charset != NULL && !charset_is_utf8(charset))
+			bs->translation = charset_translation_create(charset);
+	}
+}
+
+/* TEXT: "Name: value" of one header field, the value RFC 2047-decoded. */
+static void body_search_header(struct body_search *bs, const struct message_header_field *field)
+{
+	string_t *line = str_new(bs->pool, field->name_len + field->value_len + 16);
+	string_t *mapped = str_new(bs->pool, field->name_len + field->value_len + 16);
+
+	str_append_data(line, field->name, field->name_len);
+	str_append(line, ": ");
+	uni_utf8_casemap(str_data(line), str_len(line), mapped);
+	casemap_header_value(bs->pool, mapped, field->value, field->value_len);
+	if (text_contains(str_data(mapped), str_len(mapped), bs->needle))
+		bs->found = true;
+}
+
+static void body_search_block(struct body_search *bs, const struct message_block *block)
+{
+	switch (block->type) {
+	case MESSAGE_BLOCK_HEADER_FIELD:
+		/* the previous part ended: what its decoders hold back counts */
+		if (bs->part != NULL && block->part != bs->part)
+			body_search_end_part(bs);
+		if (bs->text)
+			body_search_header(bs, block->field);
+		break;
+	case MESSAGE_BLOCK_HEADER_END:
+		body_search_start_part(bs, block->part);
+		break;
+	case MESSAGE_BLOCK_BODY:
+		/* as Dovecot: only text parts are searched, not attachments
+		   nor the preamble and epilogue of a multipart */
+		if ((block->part->flags & MESSAGE_PART_FLAG_TEXT) == 0)
+			break;
+		if (block->part != bs->part)
+			body_search_start_part(bs, block->part);
+		message_cte_decoder_decode(bs->decoder, block->data, block->size, bs->decoded);
+		body_search_convert(bs, false);
+		break;
+	}
+}
+
 static bool body_match(struct search_message *msg, const char *value, bool text)
 {
-	size_t n = strlen(value), keep = 0;
-	uint64_t pos;
-	char *buf;
+	struct message_parser_settings set;
+	struct message_parser_ctx *parser;
+	struct message_block block;
+	struct body_search bs;
+	unsigned char *buf;
+	uint64_t pos = 0;
 	ssize_t ret;
 
-	if (n == 0)
+	if (value[0] == '\0')
 		return true;
-	if (msg_read_header(msg) < 0)
+	if (msg_open(msg) < 0)
 		return false;
-	if (text && ci_contains(msg->header, msg->header_size, value))
-		return true;
-	pos = msg->header_size;
-	buf = p_malloc(msg->pool, SEARCH_CHUNK + n + 1);
-	for (;;) {
-		ret = pread(msg->fd, buf + keep, SEARCH_CHUNK, (off_t)pos);
-		if (ret <= 0)
-			return false;
-		pos += (uint64_t)ret;
-		if (ci_contains(buf, keep + (size_t)ret, value))
-			return true;
-		if (keep + (size_t)ret >= n - 1) {
-			memmove(buf, buf + keep + (size_t)ret - (n - 1), n - 1);
-			keep = n - 1;
-		} else {
-			keep += (size_t)ret;
+	memset(&bs, 0, sizeof(bs));
+	bs.pool = msg->pool;
+	bs.needle = value;
+	bs.needle_len = strlen(value);
+	bs.text = text;
+	bs.decoded = buffer_create_dynamic(msg->pool, SEARCH_CHUNK);
+	bs.utf8 = str_new(msg->pool, SEARCH_CHUNK);
+	bs.window = str_new(msg->pool, SEARCH_CHUNK);
+	memset(&set, 0, sizeof(set));
+	set.no_envelope = true;
+	buf = p_malloc(msg->pool, SEARCH_CHUNK);
+	parser = message_parser_init(msg->pool, &set);
+	while (!bs.found) {
+		ret = pread(msg->fd, buf, SEARCH_CHUNK, (off_t)pos);
+		if (ret < 0) {
+			i_error("pread(message) failed: %m");
+			break;
 		}
+		if (ret == 0) {
+			message_parser_feed_eof(parser);
+			while (!bs.found &&
+			       message_parser_next_block(parser, &block) == MESSAGE_PARSER_BLOCK)
+				body_search_block(&bs, &block);
+			break;
+		}
+		pos += (uint64_t)ret;
+		message_parser_feed(parser, buf, (size_t)ret);
+		while (!bs.found &&
+		       message_parser_next_block(parser, &block) == MESSAGE_PARSER_BLOCK)
+			body_search_block(&bs, &block);
 	}
+	if (!bs.found)
+		body_search_end_part(&bs);
+	if (bs.decoder != NULL)
+		message_cte_decoder_destroy(&bs.decoder);
+	if (bs.translation != NULL)
+		charset_translation_destroy(&bs.translation);
+	(void)message_parser_deinit(&parser);
+	return bs.found;
 }
 
 static time_t day_start(time_t t)
@@ -478,31 +724,70 @@ static bool key_match(struct search_message *msg, const struct search_key *key)
 		return body_match(msg, key->value, false);
 	case SEARCH_TEXT:
 		return body_match(msg, key->value, true);
+	case SEARCH_MODSEQ:
+		return msg->info.modseq >= key->modseq;
+	case SEARCH_SAVED:
+		return imap_search_saved_has(msg->client, msg->info.uid);
 	}
 	return false;
 }
 
+static void search_send_result(struct client *client, bool esearch, enum imap_search_return ret,
+			       const ARRAY_TYPE(imap_search_match) *matches, bool with_modseq)
+{
+	string_t *str = str_new(client->cmd_pool, 256);
+	uint64_t modseq;
+
+	modseq = !with_modseq ? 0
+			      : imap_search_result_modseq(matches,
+							  esearch ? ret : IMAP_SEARCH_RETURN_ALL);
+	if (esearch) {
+		if (imap_esearch_write(str, client->tag, client->cmd_uid, ret, matches, modseq))
+			client_send_line(client, str_c(str));
+		return;
+	}
+	str_append(str, "* SEARCH");
+	array_foreach(matches, m) str_printfa(str, " %u", client->cmd_uid ? m->uid : m->seq);
+	if (modseq != 0)
+		str_printfa(str, " (MODSEQ %llu)", (unsigned long long)modseq);
+	client_send_line(client, str_c(str));
+}
+
 bool cmd_search(struct client *client, const struct imap_arg *args)
 {
+	ARRAY_TYPE(imap_search_match) matches;
+	struct imap_search_match match;
+	enum imap_search_return ret;
 	struct search_message msg;
-	struct search_key *root;
+	struct search_key *root = NULL;
 	const char *charset, *error;
 	uint32_t seq, count;
-	string_t *str;
+	bool esearch, with_modseq;
+	int rret;
 
-	root = imap_search_parse(client->cmd_pool, args, &charset, &error);
-	if (root == NULL) {
+	rret = imap_search_return_parse(&args, &ret, &error);
+	if (rret >= 0)
+		root = imap_search_parse(client->cmd_pool, args, &charset, &error);
+	if (rret < 0 || root == NULL) {
+		/* a BAD leaves "$" as it was (RFC 5182 2.1) */
 		client_send_bad(client, t_strdup_printf("Error in IMAP command %sSEARCH: %s",
 							client->cmd_uid ? "UID " : "", error));
 		return true;
 	}
-	if (charset != NULL && strcasecmp(charset, "UTF-8") != 0 &&
-	    strcasecmp(charset, "US-ASCII") != 0) {
-		client_send_tagline(client, "NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
+	/* IMAP4rev2 answers every SEARCH with ESEARCH (RFC 9051 6.4.4) */
+	esearch = rret > 0 || client->enabled_imap4rev2;
+	if (rret == 0 && esearch)
+		ret = IMAP_SEARCH_RETURN_ALL;
+	if (imap_search_prepare(client->cmd_pool, root, charset) < 0) {
+		if ((ret & IMAP_SEARCH_RETURN_SAVE) != 0)
+			imap_search_save_clear(client);
+		client_send_tagline(client, "NO [BADCHARSET] Unknown charset.");
 		return true;
 	}
-	str = str_new(client->cmd_pool, 256);
-	str_append(str, "* SEARCH");
+	with_modseq = imap_search_has_modseq(root);
+	if (with_modseq)
+		client_enable_condstore(client);
+	p_array_init(&matches, client->cmd_pool, 64);
 	count = mailbox_count(client->box);
 	memset(&msg, 0, sizeof(msg));
 	msg.client = client;
@@ -513,14 +798,20 @@ bool cmd_search(struct client *client, const struct imap_arg *args)
 		msg.header = NULL;
 		msg.failed = false;
 		if (mailbox_mail_get_info(client->box, seq, msg.pool, &msg.info) == 0 &&
-		    key_match(&msg, root))
-			str_printfa(str, " %u", client->cmd_uid ? msg.info.uid : seq);
+		    key_match(&msg, root)) {
+			match.seq = seq;
+			match.uid = msg.info.uid;
+			match.modseq = msg.info.modseq;
+			array_push(&matches, &match);
+		}
 		if (msg.fd != -1)
 			i_close_fd(&msg.fd);
 		pool_clear(msg.pool);
 	}
 	pool_unref(&msg.pool);
-	client_send_line(client, str_c(str));
+	if ((ret & IMAP_SEARCH_RETURN_SAVE) != 0)
+		imap_search_save(client, ret, &matches);
+	search_send_result(client, esearch, ret, &matches, with_modseq);
 	client_send_tagline(client, "OK Search completed.");
 	return true;
 }

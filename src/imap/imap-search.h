@@ -2,7 +2,14 @@
 #define IMAP_SEARCH_H
 
 /* SEARCH keys: the parser (no I/O, unit-tested) builds a tree that the
-   command evaluates per message. */
+   command evaluates per message.
+
+   Header, body and text keys compare with i;unicode-casemap (RFC 5051,
+   I18NLEVEL=1 of RFC 5255): the key is converted from the command's
+   CHARSET to UTF-8 and casemapped; header values are RFC 2047-decoded,
+   bodies decoded from their Content-Transfer-Encoding and converted from
+   their charset, then casemapped, and the key is looked for as a
+   substring. */
 
 #include "imap-arg.h"
 #include "imap-seqset.h"
@@ -32,6 +39,8 @@ enum search_key_type {
 	SEARCH_HEADER, /* header substring */
 	SEARCH_BODY,
 	SEARCH_TEXT,
+	SEARCH_MODSEQ, /* CONDSTORE: modseq >= key->modseq */
+	SEARCH_SAVED,  /* SEARCHRES "$" (and "UID $") */
 };
 
 struct search_key {
@@ -42,6 +51,7 @@ struct search_key {
 	const char *header, *value;
 	uint64_t size;
 	time_t date;
+	uint64_t modseq;
 };
 
 /* Parses the keys after SEARCH (CHARSET handled: *charset_r is NULL or
@@ -49,5 +59,13 @@ struct search_key {
    (client-safe, for BAD). */
 struct search_key *imap_search_parse(pool_t pool, const struct imap_arg *args,
 				     const char **charset_r, const char **error_r);
+
+/* Turns the string values of header/body/text keys into what matching
+   compares: converted from charset (NULL = UTF-8) and casemapped. Returns
+   0, or -1 when the charset is unknown. */
+int imap_search_prepare(pool_t pool, struct search_key *root, const char *charset);
+
+/* Whether the tree has a MODSEQ key (the result then carries MODSEQ). */
+bool imap_search_has_modseq(const struct search_key *key);
 
 #endif

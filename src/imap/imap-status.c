@@ -5,6 +5,7 @@
 #include "imap-quote.h"
 #include "imap-util.h"
 #include "imap-status.h"
+#include "imap-condstore.h"
 #include "str.h"
 #include "strfuncs.h"
 
@@ -19,6 +20,7 @@ static const struct {
     {"UIDVALIDITY", IMAP_STATUS_UIDVALIDITY},
     {"UNSEEN", IMAP_STATUS_UNSEEN},
     {"HIGHESTMODSEQ", IMAP_STATUS_HIGHESTMODSEQ},
+    {"DELETED", IMAP_STATUS_DELETED},
     {"SIZE", IMAP_STATUS_SIZE},
     {"APPENDLIMIT", IMAP_STATUS_APPENDLIMIT},
 };
@@ -91,6 +93,9 @@ static void status_append_value(string_t *str, const struct client *client,
 		else
 			str_printfa(str, "%llu", (unsigned long long)limit);
 		break;
+	case IMAP_STATUS_DELETED:
+		str_printfa(str, "%u", status->deleted);
+		break;
 	}
 }
 
@@ -103,6 +108,10 @@ int imap_status_send(struct client *client, const char *vname, enum imap_status_
 	string_t *str;
 	unsigned int i;
 
+	if ((items & IMAP_STATUS_HIGHESTMODSEQ) != 0) {
+		/* a CONDSTORE enabling command (RFC 7162 3.1) */
+		client_enable_condstore(client);
+	}
 	if (client->box != NULL && strcmp(mailbox_get_vname(client->box), vname) == 0)
 		(void)client_sync(client, true);
 	box = mailbox_alloc(client->user, vname, MAILBOX_FLAG_READONLY);
@@ -118,7 +127,7 @@ int imap_status_send(struct client *client, const char *vname, enum imap_status_
 	mailbox_free(&box);
 	str = t_str_new(128);
 	str_append(str, "* STATUS ");
-	imap_append_astring(str, client_mailbox_name_out(pool_temp, vname));
+	client_append_mailbox_name(client, str, vname);
 	str_append(str, " (");
 	for (i = 0; i < N_ELEMENTS(status_items); i++) {
 		if ((items & status_items[i].item) == 0)
@@ -144,7 +153,11 @@ bool cmd_status(struct client *client, const struct imap_arg *args)
 		client_send_bad(client, "Error in IMAP command STATUS: Invalid arguments.");
 		return true;
 	}
-	if (imap_status_parse_items(list, &items, &error) < 0) {
+	error = NULL;
+	if (imap_status_parse_items(list, &items, &error) == 0 &&
+	    (items & IMAP_STATUS_DELETED) != 0 && !client->enabled_imap4rev2)
+		error = "Invalid status item DELETED";
+	if (error != NULL) {
 		client_send_bad(client,
 				t_strdup_printf("Error in IMAP command STATUS: %s", error));
 		return true;

@@ -16,6 +16,8 @@ enum imap_status_items {
 	IMAP_STATUS_HIGHESTMODSEQ = 0x20,
 	IMAP_STATUS_SIZE = 0x40,
 	IMAP_STATUS_APPENDLIMIT = 0x80,
+	/* RFC 9051: only in IMAP4rev2 sessions (the callers check) */
+	IMAP_STATUS_DELETED = 0x100,
 };
 
 /* Parses the items of a status list (the list's arguments). Returns 0,

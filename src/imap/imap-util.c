@@ -12,9 +12,13 @@ int imap_util_seqset_to_seqs(struct client *client, const char *set, ARRAY_TYPE(
 	bool saved;
 
 	p_array_init(&ranges, client->cmd_pool, 8);
-	if (imap_seq_set_parse(set, &ranges, &saved, error_r) < 0 || saved) {
-		*error_r = saved ? "Saved search results are not supported" : "Invalid messageset";
+	if (imap_seq_set_parse(set, &ranges, &saved, error_r) < 0) {
+		*error_r = "Invalid messageset";
 		return -1;
+	}
+	if (saved) {
+		imap_util_saved_to_seqs(client, seqs);
+		return 0;
 	}
 	if (!client->cmd_uid) {
 		array_foreach(&ranges, r)
@@ -45,6 +49,21 @@ int imap_util_seqset_to_seqs(struct client *client, const char *set, ARRAY_TYPE(
 		}
 	}
 	return 0;
+}
+
+void imap_util_saved_to_seqs(struct client *client, ARRAY_TYPE(imap_seqs) *seqs)
+{
+	uint32_t uid, seq;
+
+	if (!array_is_created(&client->search_saved_uids))
+		return;
+	/* ascending UIDs give ascending sequences; expunged ones are gone */
+	array_foreach_elem(&client->search_saved_uids, uid)
+	{
+		seq = mailbox_uid_to_seq(client->box, uid);
+		if (seq != 0)
+			array_push(seqs, &seq);
+	}
 }
 
 void imap_util_write_uid_list(string_t *dest, const ARRAY_TYPE(imap_seq_range) *uids)

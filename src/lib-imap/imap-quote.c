@@ -1,5 +1,6 @@
 #include "lib.h"
 #include "imap-quote.h"
+#include "utf8.h"
 
 /* Quoted strings may not hold CR, LF, NUL or 8-bit bytes (those go in a
    literal); long values also go in a literal, as clients prefer. */
@@ -16,6 +17,17 @@ static bool can_quote(const unsigned char *data, size_t size)
 	return true;
 }
 
+static void append_quoted(string_t *dest, const unsigned char *p, size_t size)
+{
+	str_append_c(dest, '"');
+	for (size_t i = 0; i < size; i++) {
+		if (p[i] == '"' || p[i] == '\\')
+			str_append_c(dest, '\\');
+		str_append_c(dest, (char)p[i]);
+	}
+	str_append_c(dest, '"');
+}
+
 void imap_append_string_data(string_t *dest, const void *data, size_t size)
 {
 	const unsigned char *p = data;
@@ -25,13 +37,7 @@ void imap_append_string_data(string_t *dest, const void *data, size_t size)
 		str_append_data(dest, data, size);
 		return;
 	}
-	str_append_c(dest, '"');
-	for (size_t i = 0; i < size; i++) {
-		if (p[i] == '"' || p[i] == '\\')
-			str_append_c(dest, '\\');
-		str_append_c(dest, (char)p[i]);
-	}
-	str_append_c(dest, '"');
+	append_quoted(dest, p, size);
 }
 
 void imap_append_string(string_t *dest, const char *value)
@@ -64,4 +70,23 @@ void imap_append_astring(string_t *dest, const char *value)
 		str_append(dest, value);
 	else
 		imap_append_string(dest, value);
+}
+
+void imap_append_astring_utf8(string_t *dest, const char *value)
+{
+	const unsigned char *p = (const unsigned char *)value;
+	size_t i, size = strlen(value);
+
+	if (is_astring_atom(value)) {
+		str_append(dest, value);
+		return;
+	}
+	for (i = 0; i < size; i++) {
+		if (p[i] == '\r' || p[i] == '\n')
+			break;
+	}
+	if (i < size || size > IMAP_QUOTE_MAX_LEN || !utf8_is_valid(p, size))
+		imap_append_string(dest, value);
+	else
+		append_quoted(dest, p, size);
 }

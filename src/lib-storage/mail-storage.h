@@ -73,6 +73,7 @@ struct mailbox_status {
 	uint32_t messages;
 	uint32_t recent;
 	uint32_t unseen;
+	uint32_t deleted; /* messages flagged \Deleted */
 	uint32_t uidvalidity;
 	uint32_t uidnext;
 	uint64_t highest_modseq;
@@ -174,12 +175,22 @@ enum modify_type {
 };
 int mailbox_update_flags(struct mailbox_transaction *t, uint32_t uid, enum modify_type type,
 			 enum mail_flags flags, const char *const *keywords);
+/* CONDSTORE's STORE (UNCHANGEDSINCE): the change is applied at commit only
+   if the message's modseq is still <= unchanged_since, tested under the
+   commit's lock; otherwise its UID is listed in the commit's
+   modified_uids. */
+int mailbox_update_flags_conditional(struct mailbox_transaction *t, uint32_t uid,
+				     enum modify_type type, enum mail_flags flags,
+				     const char *const *keywords, uint64_t unchanged_since);
 int mailbox_expunge(struct mailbox_transaction *t, uint32_t uid);
 
 struct mail_transaction_commit_changes {
 	uint32_t uid_validity;
 	/* the UIDs of saved and copied messages, in save order */
 	ARRAY(uint32_t) saved_uids;
+	/* the UIDs whose conditional flag change was refused (their modseq
+	   was above its unchanged_since), in the order given */
+	ARRAY(uint32_t) modified_uids;
 };
 /* Makes everything durable and visible: saved messages are fsynced,
    renamed into new/ or cur/, the directories fsynced and the UID list

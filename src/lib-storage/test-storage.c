@@ -317,6 +317,60 @@ static void test_tmp_cleanup(void)
 	test_end();
 }
 
+/* CONDSTORE's conditional STORE: a change is applied only to messages
+   whose modseq is still <= the given one; the others are reported. */
+static void test_conditional_flags(void)
+{
+	const char *root = p_strdup_printf(test_pool, "%s/cond", test_tmpdir());
+	struct mail_user *user = test_user(p_strdup_printf(test_pool, "maildir:%s", root));
+	struct mail_transaction_commit_changes changes;
+	struct mailbox_status status;
+	struct mail_info info;
+
+	test_begin("storage: conditional flag changes (UNCHANGEDSINCE), deleted count");
+	struct mailbox *box = mailbox_alloc(user, "INBOX", 0);
+	test_assert(mailbox_open(box) == 0);
+	test_assert(save_msg(box, "Subject: a\n\na\n", 0, NULL) == 1);
+	test_assert(save_msg(box, "Subject: b\n\nb\n", 0, NULL) == 2);
+	test_assert(mailbox_sync(box, test_pool, NULL) == 0);
+	test_assert(mailbox_mail_get_info(box, 1, test_pool, &info) == 0);
+	uint64_t m1 = info.modseq;
+	test_assert(mailbox_mail_get_info(box, 2, test_pool, &info) == 0);
+	uint64_t m2 = info.modseq;
+	test_assert(m2 > m1);
+
+	/* 1 passes (modseq <= m1), 2 fails (modseq m2 > m1) */
+	struct mailbox_transaction *t = mailbox_transaction_begin(box);
+	test_assert(mailbox_update_flags_conditional(t, 1, MODIFY_ADD, MAIL_DELETED, NULL, m1) ==
+		    0);
+	test_assert(mailbox_update_flags_conditional(t, 2, MODIFY_ADD, MAIL_DELETED, NULL, m1) ==
+		    0);
+	test_assert(mailbox_transaction_commit(&t, test_pool, &changes) == 0);
+	test_assert(array_count(&changes.modified_uids) == 1 &&
+		    array_idx_elem(&changes.modified_uids, 0) == 2);
+	test_assert(mailbox_mail_get_info(box, 1, test_pool, &info) == 0);
+	test_assert((info.flags & MAIL_DELETED) != 0 && info.modseq > m2);
+	test_assert(mailbox_mail_get_info(box, 2, test_pool, &info) == 0);
+	test_assert((info.flags & MAIL_DELETED) == 0 && info.modseq == m2);
+	test_assert(mailbox_get_status(box, &status) == 0 && status.deleted == 1);
+
+	/* 0 fails for every existing message; an unconditional change in
+	   the same transaction still applies */
+	t = mailbox_transaction_begin(box);
+	test_assert(mailbox_update_flags_conditional(t, 1, MODIFY_REMOVE, MAIL_DELETED, NULL, 0) ==
+		    0);
+	test_assert(mailbox_update_flags(t, 2, MODIFY_ADD, MAIL_SEEN, NULL) == 0);
+	test_assert(mailbox_transaction_commit(&t, test_pool, &changes) == 0);
+	test_assert(array_count(&changes.modified_uids) == 1 &&
+		    array_idx_elem(&changes.modified_uids, 0) == 1);
+	test_assert(mailbox_mail_get_info(box, 2, test_pool, &info) == 0);
+	test_assert((info.flags & MAIL_SEEN) != 0);
+	test_assert(mailbox_get_status(box, &status) == 0 && status.deleted == 1);
+	mailbox_free(&box);
+	mail_user_free(&user);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
@@ -324,6 +378,7 @@ int main(void)
 		test_mailboxes,
 		test_concurrent,
 		test_tmp_cleanup,
+		test_conditional_flags,
 		NULL,
 	};
 	log_init_stderr("test-storage");

@@ -4,8 +4,9 @@ IMAP4_stream), driven with raw IMAP dialogues and Python's imaplib.
 Covers SELECT/FETCH/STORE/SEARCH/COPY/MOVE/APPEND/EXPUNGE/IDLE with checks
 of the actual responses, a 5 MB message fetched intact, 1000 pipelined
 commands answered in order, malformed commands answered with BAD while the
-session goes on, and a scripted dialogue compared with Debian's Dovecot
-2.3 imap on copies of the same Maildir."""
+session goes on, and scripted dialogues compared with Debian's Dovecot
+2.3 imap on copies of the same Maildir: the base protocol, CONDSTORE with
+ESEARCH and SEARCHRES, and I18NLEVEL=1 SEARCH on encoded messages."""
 import base64
 import difflib
 import imaplib
@@ -644,10 +645,73 @@ DIALOGUE = [
     "LOGOUT",
 ]
 
-# Known and justified differences: see tests/imap-dovecot-differences.md.
-DIFF_FILTERS = [
-    re.compile(rb"^\* OK \[HIGHESTMODSEQ \d+\] Highest$"),
-    re.compile(rb"^\* \d+ RECENT$"),
+# CONDSTORE, ESEARCH and SEARCHRES on the same messages. "{mN}" in a
+# command is the N-th smallest modseq the server has shown so far, so both
+# servers get the same question in their own numbers; in the answers each
+# modseq is replaced by its rank ("m3") before comparing.
+EXT_DIALOGUE = [
+    "ENABLE CONDSTORE",
+    "SELECT INBOX",
+    "FETCH 1:* (UID FLAGS MODSEQ)",
+    "STORE 1 +FLAGS (\\Flagged)",
+    "STORE 1 +FLAGS (\\Flagged)",
+    "STORE 2 +FLAGS.SILENT (\\Answered)",
+    "UID STORE 3 +FLAGS ($Label1)",
+    "UID STORE 3 +FLAGS.SILENT ($Label2)",
+    "FETCH 1:* (FLAGS) (CHANGEDSINCE {m1})",
+    "UID FETCH 1:* (FLAGS) (CHANGEDSINCE {m2})",
+    "FETCH 1:3 MODSEQ",
+    "STORE 1:3 (UNCHANGEDSINCE {m2}) +FLAGS (\\Seen)",
+    "UID STORE 1:3 (UNCHANGEDSINCE 0) -FLAGS (\\Seen)",
+    "STORE 2 (UNCHANGEDSINCE 9000000000000000000) -FLAGS.SILENT (\\Seen)",
+    "SEARCH MODSEQ {m3}",
+    'UID SEARCH MODSEQ "/flags/\\\\Seen" all {m1}',
+    "SEARCH MODSEQ 9000000000000000000",
+    "SEARCH RETURN (MIN MAX ALL COUNT) MODSEQ {m2}",
+    "SEARCH RETURN (COUNT) MODSEQ 9000000000000000000",
+    "FETCH 1 (FLAGS) (CHANGEDSINCE x)",
+    "FETCH 1 (FLAGS) (FOO 1)",
+    "STORE 1 (UNCHANGEDSINCE x) +FLAGS (\\Seen)",
+    "STORE 1 (FOO 1) +FLAGS (\\Seen)",
+    "SEARCH MODSEQ x",
+    'SEARCH MODSEQ "/flags/\\\\Seen" bogus 1',
+    "CREATE Other",
+    "FETCH 3 BODY[TEXT]",
+    "FETCH 3 (FLAGS MODSEQ)",
+    "EXAMINE INBOX (CONDSTORE)",
+    "FETCH 1:* (UID MODSEQ)",
+    "SELECT INBOX ()",
+    "STORE 1:3 -FLAGS (\\Seen \\Flagged \\Answered)",
+    "SEARCH RETURN (MIN MAX ALL COUNT) ALL",
+    "SEARCH RETURN () UNSEEN",
+    "UID SEARCH RETURN (COUNT MIN) 2:*",
+    "SEARCH RETURN (MIN MAX) KEYWORD $Label1 UNKEYWORD $Label1",
+    "SEARCH RETURN (MIN MAX ALL COUNT) KEYWORD $Label1 UNKEYWORD $Label1",
+    "SEARCH RETURN (FOO) ALL",
+    "SEARCH RETURN ALL ALL",
+    "SEARCH RETURN (SAVE) 2:3",
+    "FETCH $ (UID FLAGS)",
+    "SEARCH $",
+    "UID SEARCH UID $",
+    "SEARCH RETURN (SAVE MIN) ALL",
+    "UID FETCH $ FLAGS",
+    "SEARCH RETURN (SAVE COUNT) FROM alice",
+    "STORE $ +FLAGS (\\Deleted)",
+    "COPY $ Other",
+    "SEARCH RETURN (SAVE) BOGUS",
+    "FETCH $ UID",
+    "SEARCH RETURN (SAVE) CHARSET BOGUS-CHARSET SUBJECT x",
+    "FETCH $ UID",
+    "SEARCH RETURN (SAVE) 1:2",
+    "MOVE $ Other",
+    "SEARCH $",
+    "SEARCH $,1",
+    "FETCH $:2 FLAGS",
+    "UNSELECT",
+    "SELECT INBOX",
+    "FETCH $ FLAGS",
+    "UID EXPUNGE $",
+    "LOGOUT",
 ]
 
 
@@ -666,9 +730,82 @@ def sort_list_replies(lines):
     return [x for g in groups for x in g] + rest
 
 
-def normalise(lines):
+def _literal(prefix, text):
+    data = text.encode()
+    return prefix.encode() + b"{%d+}\r\n" % len(data) + data
+
+
+# Messages with RFC 2047 words, quoted-printable and base64 bodies in
+# ISO-8859-1, UTF-8 and KOI8-R, and an attachment, for i;unicode-casemap
+# SEARCH (I18NLEVEL=1).
+I18N_MESSAGES = (
+    b"From: =?utf-8?q?J=C3=BCrgen_M=C3=BCller?= <jm@example.com>\r\nTo: bob@example.com\r\n"
+    b"Subject: =?ISO-8859-1?Q?Gr=FC=DFe_aus_K=F6ln?=\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: text/plain; charset=iso-8859-1\r\n"
+    b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+    b"Sch=F6ne Gr=FC=DFe vom Rhein, STRASSE und Stra=DFe.\r\nZweite Zeile mit =\r\nUmbruch.\r\n",
+    b"From: alice@example.com\r\nSubject: =?UTF-8?B?" +
+    base64.b64encode("Ελληνικά νέα".encode()) + b"?=\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+    base64.encodebytes("Καλημέρα κόσμε, ΑΘΉΝΑ".encode()).replace(b"\n", b"\r\n"),
+    b"From: carol@example.org\r\nSubject: plain ascii\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\npreamble\r\n--b1\r\n"
+    b"Content-Type: text/plain; charset=koi8-r\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" +
+    "Привет мир".encode("koi8-r") + b"\r\n--b1\r\n"
+    b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+    base64.encodebytes(b"hidden treasure in attachment").replace(b"\n", b"\r\n") + b"--b1--\r\n",
+    b"From: dave@example.net\r\nSubject: r\xc3\xa9sum\xc3\xa9 of the year\r\n\r\n"
+    b"Body with UTF-8 raw: \xc3\x85ngstr\xc3\xb6m, na\xc3\xafve caf\xc3\xa9\r\n",
+)
+
+I18N_DIALOGUE = [
+    "SELECT INBOX",
+    _literal("SEARCH CHARSET UTF-8 SUBJECT ", "grüße"),
+    _literal("SEARCH CHARSET UTF-8 SUBJECT ", "köln"),
+    _literal("SEARCH CHARSET UTF-8 BODY ", "SCHÖNE"),
+    _literal("SEARCH CHARSET UTF-8 BODY ", "straße"),
+    'SEARCH BODY "mit Umbruch"',
+    _literal("SEARCH CHARSET UTF-8 FROM ", "jürgen"),
+    _literal("SEARCH CHARSET UTF-8 SUBJECT ", "ΕΛΛΗΝΙΚΆ"),
+    _literal("SEARCH CHARSET UTF-8 SUBJECT ", "ελληνικα"),
+    _literal("SEARCH CHARSET UTF-8 BODY ", "καλημέρα"),
+    _literal("SEARCH CHARSET UTF-8 BODY ", "αθήνα"),
+    _literal("SEARCH CHARSET UTF-8 TEXT ", "привет"),
+    _literal("SEARCH CHARSET UTF-8 BODY ", "МИР"),
+    "SEARCH BODY treasure",
+    "SEARCH TEXT preamble",
+    "SEARCH BODY koi8-r",
+    "SEARCH TEXT koi8-r",
+    'SEARCH TEXT "Content-Type: application"',
+    _literal("SEARCH CHARSET UTF-8 SUBJECT ", "RÉSUMÉ"),
+    _literal("SEARCH CHARSET UTF-8 BODY ", "ångström"),
+    _literal("SEARCH CHARSET UTF-8 BODY ", "NAÏVE CAFÉ"),
+    _literal("SEARCH CHARSET UTF-8 BODY ", "naive"),
+    b"SEARCH CHARSET ISO-8859-1 SUBJECT {5+}\r\ngr\xfc\xdfe",
+    b"SEARCH CHARSET ISO-8859-1 BODY {4+}\r\nsch\xf6",
+    _literal("SEARCH CHARSET UTF-8 HEADER Subject ", "aus kö"),
+    'SEARCH HEADER Subject ""',
+    'SEARCH HEADER X-Nope ""',
+    "SEARCH CHARSET BOGUS-CHARSET SUBJECT x",
+    "SEARCH RETURN (COUNT) CHARSET UTF-8 BODY ruhr",
+    "LOGOUT",
+]
+
+# Known and justified differences: see tests/imap-dovecot-differences.md.
+DIFF_FILTERS = [
+    re.compile(rb"^\* OK \[HIGHESTMODSEQ \S+\] Highest$"),
+    re.compile(rb"^\* \d+ RECENT$"),
+]
+
+MODSEQ_RE = re.compile(rb"(HIGHESTMODSEQ |MODSEQ \(|MODSEQ )(\d+)")
+
+
+def normalise(lines, keep_highestmodseq=False):
     out = []
+    modseqs = sorted({int(m.group(2)) for line in lines for m in MODSEQ_RE.finditer(line)})
     for line in lines:
+        line = MODSEQ_RE.sub(lambda m: m.group(1) + b"m%d" % modseqs.index(int(m.group(2))),
+                             line)
         line = re.sub(rb" \(\d+\.\d+ \+ \d+\.\d+( \+ \d+\.\d+)? secs\)\.$", b".", line)
         line = line.replace(b" \\Recent", b"").replace(b"(\\Recent", b"(").replace(b"( ", b"(")
         line = re.sub(rb"\[UIDVALIDITY \d+\]", b"[UIDVALIDITY X]", line)
@@ -676,15 +813,18 @@ def normalise(lines):
         if line.startswith(b"* LIST "):
             # RFC 5258 \Marked/\UnMarked: Dovecot's hints, Roost sends none
             line = re.sub(rb" ?\\(Un)?Marked", b"", line).replace(b"( ", b"(")
-        if any(f.match(line) for f in DIFF_FILTERS):
+        filters = DIFF_FILTERS[1:] if keep_highestmodseq else DIFF_FILTERS
+        if any(f.match(line) for f in filters):
             continue
         out.append(line)
     return out
 
 
-def run_dialogue(cmd, env=None, user=None):
+def run_dialogue(cmd, env=None, user=None, dialogue=DIALOGUE):
     """Sends the dialogue one command at a time (Dovecot runs pipelined
-    commands in parallel, which would only reorder the tagged lines)."""
+    commands in parallel, which would only reorder the tagged lines).
+    Commands may be bytes (literals in a charset) or text with {mN}
+    modseq placeholders."""
     parent, child = socket.socketpair()
     proc = subprocess.Popen(cmd, stdin=child, stdout=child, stderr=subprocess.PIPE, env=env,
                             user=user, group=user, close_fds=True)
@@ -692,9 +832,13 @@ def run_dialogue(cmd, env=None, user=None):
     f = parent.makefile("rb")
     f.readline()  # the greetings name the programs differently
     lines = []
-    for i, c in enumerate(DIALOGUE):
+    modseqs = set()
+    for i, c in enumerate(dialogue):
         tag = f"t{i}"
-        parent.sendall(f"{tag} {c}\r\n".encode("latin-1"))
+        if isinstance(c, str):
+            ranks = sorted(modseqs)
+            c = re.sub(r"\{m(\d+)\}", lambda m: str(ranks[int(m.group(1))]), c).encode("latin-1")
+        parent.sendall(tag.encode() + b" " + c + b"\r\n")
         reply = []
         while True:
             line = f.readline()
@@ -705,6 +849,7 @@ def run_dialogue(cmd, env=None, user=None):
                 continue_line = f.readline()
                 line += continue_line
             line = line.rstrip(b"\r\n")
+            modseqs.update(int(m.group(2)) for m in MODSEQ_RE.finditer(line))
             reply.append(line)
             if line.startswith(tag.encode() + b" "):
                 break
@@ -715,18 +860,31 @@ def run_dialogue(cmd, env=None, user=None):
 
 
 def test_dialogue_matches_dovecot():
+    compare_with_dovecot(DIALOGUE)
+
+
+def test_condstore_esearch_searchres_dialogue_matches_dovecot():
+    # once CONDSTORE is on, Dovecot shows HIGHESTMODSEQ too: compared
+    compare_with_dovecot(EXT_DIALOGUE, keep_highestmodseq=True)
+
+
+def test_i18n_search_dialogue_matches_dovecot():
+    compare_with_dovecot(I18N_DIALOGUE, messages=I18N_MESSAGES)
+
+
+def compare_with_dovecot(dialogue, messages=(MSG1, MSG2, MSG3), keep_highestmodseq=False):
     tmp_path = pathlib.Path(tempfile.mkdtemp(prefix="roost-imap-cmp-", dir="/tmp"))
     try:
-        compare_with_dovecot(tmp_path)
+        _compare_with_dovecot(tmp_path, dialogue, messages, keep_highestmodseq)
     finally:
         shutil.rmtree(tmp_path)
 
 
-def compare_with_dovecot(tmp_path):
+def _compare_with_dovecot(tmp_path, dialogue, messages, keep_highestmodseq):
     base = tmp_path / "base"
     for sub in ("cur", "new", "tmp"):
         (base / sub).mkdir(parents=True)
-    seed(base)
+    seed(base, messages)
     roost_md = tmp_path / "roost" / "Maildir"
     dove_md = tmp_path / "dovecot" / "Maildir"
     shutil.copytree(base, roost_md)
@@ -740,10 +898,12 @@ def compare_with_dovecot(tmp_path):
             os.chown(os.path.join(root, name), NOBODY, NOBODY)
     os.chmod(tmp_path, 0o755)
     env = dict(os.environ, USER="nobody", HOME=str(tmp_path / "dovecot"))
-    dove = run_dialogue(["/usr/lib/dovecot/imap", "-c", str(conf)], env=env, user=NOBODY)
+    dove = run_dialogue(["/usr/lib/dovecot/imap", "-c", str(conf)], env=env, user=NOBODY,
+                        dialogue=dialogue)
     roost = run_dialogue([stdio_path(), "-u", "testuser", "-o",
-                          f"mail_location=maildir:{roost_md}"])
-    dn, rn = normalise(dove), normalise(roost)
+                          f"mail_location=maildir:{roost_md}"], dialogue=dialogue)
+    dn = normalise(dove, keep_highestmodseq)
+    rn = normalise(roost, keep_highestmodseq)
     # CAPABILITY lists differ by design (part 2 adds the rest): compare
     # everything else line by line
     assert len(dn) > 30

@@ -391,6 +391,8 @@ int mailbox_get_status(struct mailbox *box, struct mailbox_status *status_r)
 			if (status_r->first_unseen_seq == 0)
 				status_r->first_unseen_seq = mailbox_uid_to_seq(box, rec->uid);
 		}
+		if ((rec->flags & MAIL_DELETED) != 0)
+			status_r->deleted++;
 		if (rec->uid >= box->recent_min_uid)
 			status_r->recent++;
 		status_r->size += rec->virtual_size;

@@ -41,6 +41,9 @@ struct flag_change {
 	enum modify_type type;
 	enum mail_flags flags;
 	uint64_t keywords;
+	/* CONDSTORE: applied only if the message's modseq is <= this */
+	bool conditional;
+	uint64_t unchanged_since;
 };
 
 struct mailbox_transaction {
@@ -49,6 +52,8 @@ struct mailbox_transaction {
 	ARRAY(struct save_item) saves;
 	ARRAY(struct flag_change) changes;
 	ARRAY(uint32_t) expunges;
+	/* UIDs whose conditional flag change failed its modseq test */
+	ARRAY(uint32_t) modified;
 	/* moves: expunge these in their source mailbox after the commit */
 	bool failed;
 	/* saves are fsynced at commit (mailbox_transaction_set_group_commit) */
@@ -92,6 +97,7 @@ struct mailbox_transaction *mailbox_transaction_begin(struct mailbox *box)
 	p_array_init(&t->saves, pool, 4);
 	p_array_init(&t->changes, pool, 4);
 	p_array_init(&t->expunges, pool, 4);
+	p_array_init(&t->modified, pool, 4);
 	return t;
 }
 
@@ -289,6 +295,18 @@ int mailbox_update_flags(struct mailbox_transaction *t, uint32_t uid, enum modif
 	if (keywords_to_mask(t->box, keywords, &change.keywords) < 0)
 		return -1;
 	array_push(&t->changes, &change);
+	return 0;
+}
+
+int mailbox_update_flags_conditional(struct mailbox_transaction *t, uint32_t uid,
+				     enum modify_type type, enum mail_flags flags,
+				     const char *const *keywords, uint64_t unchanged_since)
+{
+	if (mailbox_update_flags(t, uid, type, flags, keywords) < 0)
+		return -1;
+	struct flag_change *change = array_idx(&t->changes, array_count(&t->changes) - 1);
+	change->conditional = true;
+	change->unchanged_since = unchanged_since;
 	return 0;
 }
 
@@ -510,6 +528,12 @@ static void commit_flag_changes(struct mailbox_transaction *t, struct mail_index
 		if (seq == 0)
 			continue; /* expunged meanwhile */
 		const struct mail_index_record *rec = mail_index_lookup(box->index, seq);
+		if (change->conditional && rec->modseq > change->unchanged_since) {
+			/* checked under the index lock: nobody can change it
+			   between this test and our update */
+			array_push(&t->modified, &change->uid);
+			continue;
+		}
 		enum mail_flags flags = rec->flags & MAIL_FLAGS_MASK;
 		uint64_t keywords = rec->keywords;
 		switch (change->type) {
@@ -586,6 +610,9 @@ static void commit_finish(struct mailbox_transaction *t, pool_t pool,
 		changes->uid_validity = t->hdr.uid_validity;
 		array_foreach(&t->saves, item)
 			array_push(&changes->saved_uids, &item->uid);
+		uint32_t uid;
+		array_foreach_elem(&t->modified, uid)
+			array_push(&changes->modified_uids, &uid);
 	}
 	mail_index_unlock(box->index);
 	t->index_locked = false;
@@ -632,6 +659,7 @@ void mailbox_transactions_commit(struct mailbox_transaction **ts, unsigned int c
 		if (changes != NULL) {
 			memset(&changes[i], 0, sizeof(changes[i]));
 			p_array_init(&changes[i].saved_uids, pool, array_count(&ts[i]->saves) + 1);
+			p_array_init(&changes[i].modified_uids, pool, 4);
 		}
 	}
 	qsort(order, count, sizeof(*order), commit_cmp_path);
@@ -657,8 +685,10 @@ void mailbox_transactions_commit(struct mailbox_transaction **ts, unsigned int c
 				commit_finish(round[r], pool, changes == NULL ? NULL : &changes[idx]);
 			} else {
 				commit_release(round[r]);
-				if (changes != NULL)
+				if (changes != NULL) {
 					array_clear(&changes[idx].saved_uids);
+					array_clear(&changes[idx].modified_uids);
+				}
 			}
 		}
 		i_free(round_failed);
