@@ -4,27 +4,8 @@
 #include "test-common.h"
 #include "imap-binary.h"
 #include "imap-list.h"
-#include "imap-parser.h"
+#include "test-imap-args.h"
 #include "imap-status.h"
-
-static struct imap_parser *parser;
-
-static const struct imap_arg *parse_args(const char *line)
-{
-	struct imap_parser_settings set = {
-	    .max_literal_size = 1024,
-	    .max_args_size = 65536,
-	    .max_list_depth = 100,
-	    .max_args = 10000,
-	};
-
-	if (parser != NULL)
-		imap_parser_destroy(&parser);
-	parser = imap_parser_create(&set);
-	if (imap_parser_feed_line(parser, line, strlen(line)) != IMAP_PARSE_DONE)
-		return NULL;
-	return imap_parser_get_args(parser);
-}
 
 static void test_list_args_valid(void)
 {
@@ -32,7 +13,7 @@ static void test_list_args_valid(void)
 	const char *error;
 
 	test_begin("LIST arguments: valid");
-	test_assert(imap_list_parse_args(test_pool, parse_args("\"\" *"), false, &args, &error) ==
+	test_assert(imap_list_parse_args(test_pool, test_parse_imap_args("\"\" *"), false, &args, &error) ==
 		    0);
 	test_assert(!args.extended && args.select == 0 && args.ret == 0);
 	test_assert_strcmp(args.ref, "");
@@ -40,7 +21,7 @@ static void test_list_args_valid(void)
 	test_assert(args.patterns[1] == NULL);
 
 	test_assert(imap_list_parse_args(test_pool,
-					 parse_args("(subscribed RECURSIVEMATCH remote) Foo "
+					 test_parse_imap_args("(subscribed RECURSIVEMATCH remote) Foo "
 						    "(\"a\" b%) RETURN (children STATUS "
 						    "(MESSAGES unseen) SPECIAL-USE)"),
 					 false, &args, &error) == 0);
@@ -58,18 +39,18 @@ static void test_list_args_valid(void)
 
 	/* empty lists are extended too; the last STATUS wins */
 	test_assert(imap_list_parse_args(test_pool,
-					 parse_args("() \"\" () RETURN (STATUS (SIZE) STATUS (RECENT))"),
+					 test_parse_imap_args("() \"\" () RETURN (STATUS (SIZE) STATUS (RECENT))"),
 					 false, &args, &error) == 0);
 	test_assert(args.extended && args.patterns[0] == NULL);
 	test_assert(args.status_items == IMAP_STATUS_RECENT);
-	test_assert(imap_list_parse_args(test_pool, parse_args("\"\" % RETURN ()"), false, &args,
+	test_assert(imap_list_parse_args(test_pool, test_parse_imap_args("\"\" % RETURN ()"), false, &args,
 					 &error) == 0);
 	test_assert(args.extended && args.ret == 0);
-	test_assert(imap_list_parse_args(test_pool, parse_args("(SPECIAL-USE RECURSIVEMATCH) \"\" *"),
+	test_assert(imap_list_parse_args(test_pool, test_parse_imap_args("(SPECIAL-USE RECURSIVEMATCH) \"\" *"),
 					 false, &args, &error) == 0);
 
 	/* LSUB: a pattern list names nothing */
-	test_assert(imap_list_parse_args(test_pool, parse_args("\"\" (*)"), true, &args, &error) ==
+	test_assert(imap_list_parse_args(test_pool, test_parse_imap_args("\"\" (*)"), true, &args, &error) ==
 		    0);
 	test_assert(!args.extended && args.patterns[0] == NULL);
 	test_end();
@@ -111,7 +92,7 @@ static void test_list_args_invalid(void)
 
 	test_begin("LIST arguments: invalid");
 	for (unsigned int i = 0; i < N_ELEMENTS(tests); i++) {
-		arg = parse_args(tests[i].line);
+		arg = test_parse_imap_args(tests[i].line);
 		test_assert_idx(arg != NULL, i);
 		if (arg == NULL)
 			continue;
@@ -153,7 +134,7 @@ static void test_create_params(void)
 
 	test_begin("CREATE parameters");
 	for (unsigned int i = 0; i < N_ELEMENTS(tests); i++) {
-		arg = parse_args(tests[i].line);
+		arg = test_parse_imap_args(tests[i].line);
 		test_assert_idx(arg != NULL && imap_arg_get_list(arg, &list, NULL), i);
 		if (arg == NULL || !imap_arg_get_list(arg, &list, NULL))
 			continue;
@@ -180,18 +161,18 @@ static void test_status_items(void)
 	const char *error;
 
 	test_begin("STATUS items");
-	test_assert(imap_arg_get_list(parse_args("(messages RECENT UIDNEXT UIDVALIDITY UNSEEN "
+	test_assert(imap_arg_get_list(test_parse_imap_args("(messages RECENT UIDNEXT UIDVALIDITY UNSEEN "
 						 "HIGHESTMODSEQ SIZE APPENDLIMIT MESSAGES)"),
 				      &list, NULL));
 	test_assert(imap_status_parse_items(list, &items, &error) == 0);
 	test_assert(items == 0xff);
-	test_assert(imap_arg_get_list(parse_args("()"), &list, NULL));
+	test_assert(imap_arg_get_list(test_parse_imap_args("()"), &list, NULL));
 	test_assert(imap_status_parse_items(list, &items, &error) < 0);
 	test_assert_strcmp(error, "Empty status list");
-	test_assert(imap_arg_get_list(parse_args("(MESSAGES bogus)"), &list, NULL));
+	test_assert(imap_arg_get_list(test_parse_imap_args("(MESSAGES bogus)"), &list, NULL));
 	test_assert(imap_status_parse_items(list, &items, &error) < 0);
 	test_assert_strcmp(error, "Invalid status item BOGUS");
-	test_assert(imap_arg_get_list(parse_args("((MESSAGES))"), &list, NULL));
+	test_assert(imap_arg_get_list(test_parse_imap_args("((MESSAGES))"), &list, NULL));
 	test_assert(imap_status_parse_items(list, &items, &error) < 0);
 	test_end();
 }
@@ -251,7 +232,7 @@ static void test_binary_items(void)
 	}
 	/* through the FETCH parser, with other items */
 	array_clear(&items);
-	test_assert(imap_fetch_parse(test_pool, parse_args("(UID BINARY.PEEK[1] BINARY.SIZE[1])"),
+	test_assert(imap_fetch_parse(test_pool, test_parse_imap_args("(UID BINARY.PEEK[1] BINARY.SIZE[1])"),
 				     &items, &error) == 0);
 	test_assert(array_count(&items) == 3);
 	test_end();
@@ -265,7 +246,6 @@ int main(void)
 	};
 	int ret = test_run(tests);
 
-	if (parser != NULL)
-		imap_parser_destroy(&parser);
+	test_imap_args_deinit();
 	return ret;
 }

@@ -6,28 +6,9 @@
 #include "test-common.h"
 #include "imap-condstore.h"
 #include "imap-esearch.h"
-#include "imap-parser.h"
+#include "test-imap-args.h"
 #include "imap-search.h"
 #include "str.h"
-
-static struct imap_parser *parser;
-
-static const struct imap_arg *parse_args(const char *line)
-{
-	struct imap_parser_settings set = {
-	    .max_literal_size = 1024,
-	    .max_args_size = 65536,
-	    .max_list_depth = 100,
-	    .max_args = 10000,
-	};
-
-	if (parser != NULL)
-		imap_parser_destroy(&parser);
-	parser = imap_parser_create(&set);
-	if (imap_parser_feed_line(parser, line, strlen(line)) != IMAP_PARSE_DONE)
-		return NULL;
-	return imap_parser_get_args(parser);
-}
 
 static void test_parse_modseq(void)
 {
@@ -57,15 +38,15 @@ static void test_modifiers(void)
 	bool set;
 
 	test_begin("condstore: FETCH and STORE modifiers");
-	args = parse_args("");
+	args = test_parse_imap_args("");
 	test_assert(imap_condstore_parse_fetch_modifiers(args, &set, &v, &error) == 0 && !set);
-	args = parse_args("(CHANGEDSINCE 12345)");
+	args = test_parse_imap_args("(CHANGEDSINCE 12345)");
 	test_assert(imap_condstore_parse_fetch_modifiers(args, &set, &v, &error) == 0 && set &&
 		    v == 12345);
-	args = parse_args("(changedsince 0)");
+	args = test_parse_imap_args("(changedsince 0)");
 	test_assert(imap_condstore_parse_fetch_modifiers(args, &set, &v, &error) == 0 && set &&
 		    v == 0);
-	args = parse_args("()");
+	args = test_parse_imap_args("()");
 	test_assert(imap_condstore_parse_fetch_modifiers(args, &set, &v, &error) == 0 && !set);
 	static const char *const bad_fetch[] = {
 	    "(CHANGEDSINCE)", "(CHANGEDSINCE x)", "(FOO 1)", "(CHANGEDSINCE 1 FOO 2)",
@@ -73,7 +54,7 @@ static void test_modifiers(void)
 	    "(CHANGEDSINCE (1))", "(CHANGEDSINCE \"\")",
 	};
 	for (unsigned int i = 0; i < N_ELEMENTS(bad_fetch); i++) {
-		args = parse_args(bad_fetch[i]);
+		args = test_parse_imap_args(bad_fetch[i]);
 		error = NULL;
 		test_assert_idx(args != NULL, i);
 		if (args == NULL)
@@ -82,7 +63,7 @@ static void test_modifiers(void)
 				i);
 		test_assert_idx(error != NULL, i);
 	}
-	args = parse_args("(UNCHANGEDSINCE 7)");
+	args = test_parse_imap_args("(UNCHANGEDSINCE 7)");
 	test_assert(imap_arg_get_list(args, &list, &count));
 	test_assert(imap_condstore_parse_store_modifiers(list, &set, &v, &error) == 0 && set &&
 		    v == 7);
@@ -90,7 +71,7 @@ static void test_modifiers(void)
 	    "(UNCHANGEDSINCE)", "(UNCHANGEDSINCE -1)", "(CHANGEDSINCE 1)", "(UNCHANGEDSINCE 1 X)",
 	};
 	for (unsigned int i = 0; i < N_ELEMENTS(bad_store); i++) {
-		args = parse_args(bad_store[i]);
+		args = test_parse_imap_args(bad_store[i]);
 		error = NULL;
 		test_assert_idx(args != NULL && imap_arg_get_list(args, &list, &count), i);
 		if (args == NULL)
@@ -109,20 +90,20 @@ static void test_return_options(void)
 	const char *error;
 
 	test_begin("esearch: RETURN options");
-	args = parse_args("RETURN (MIN max All COUNT save) CHARSET UTF-8 ALL");
+	args = test_parse_imap_args("RETURN (MIN max All COUNT save) CHARSET UTF-8 ALL");
 	test_assert(imap_search_return_parse(&args, &ret, &error) == 1);
 	test_assert(ret == (IMAP_SEARCH_RETURN_MIN | IMAP_SEARCH_RETURN_MAX |
 			    IMAP_SEARCH_RETURN_ALL | IMAP_SEARCH_RETURN_COUNT |
 			    IMAP_SEARCH_RETURN_SAVE));
 	test_assert(imap_arg_atom_equals(args, "CHARSET"));
-	args = parse_args("RETURN () ALL");
+	args = test_parse_imap_args("RETURN () ALL");
 	test_assert(imap_search_return_parse(&args, &ret, &error) == 1 &&
 		    ret == IMAP_SEARCH_RETURN_ALL && imap_arg_atom_equals(args, "ALL"));
 	/* no RETURN, or RETURN that is not followed by a list: keys */
-	args = parse_args("ALL");
+	args = test_parse_imap_args("ALL");
 	test_assert(imap_search_return_parse(&args, &ret, &error) == 0 && ret == 0 &&
 		    imap_arg_atom_equals(args, "ALL"));
-	args = parse_args("RETURN ALL");
+	args = test_parse_imap_args("RETURN ALL");
 	test_assert(imap_search_return_parse(&args, &ret, &error) == 0 &&
 		    imap_arg_atom_equals(args, "RETURN"));
 	static const char *const bad[] = {
@@ -130,7 +111,7 @@ static void test_return_options(void)
 	    "RETURN (MIN NIL) ALL",
 	};
 	for (unsigned int i = 0; i < N_ELEMENTS(bad); i++) {
-		args = parse_args(bad[i]);
+		args = test_parse_imap_args(bad[i]);
 		error = NULL;
 		test_assert_idx(args != NULL && imap_search_return_parse(&args, &ret, &error) < 0 &&
 				    error != NULL,
@@ -146,17 +127,17 @@ static void test_search_keys(void)
 	pool_t pool = pool_alloconly_create("test", 1024);
 
 	test_begin("search: MODSEQ and $ keys");
-	root = imap_search_parse(pool, parse_args("MODSEQ 5"), &charset, &error);
+	root = imap_search_parse(pool, test_parse_imap_args("MODSEQ 5"), &charset, &error);
 	test_assert(root != NULL && root->children->type == SEARCH_MODSEQ &&
 		    root->children->modseq == 5);
-	root = imap_search_parse(pool, parse_args("MODSEQ \"/flags/\\\\Seen\" shared 0 SEEN"),
+	root = imap_search_parse(pool, test_parse_imap_args("MODSEQ \"/flags/\\\\Seen\" shared 0 SEEN"),
 				 &charset, &error);
 	test_assert(root != NULL && root->children->type == SEARCH_MODSEQ &&
 		    root->children->modseq == 0 && root->children->next->type == SEARCH_FLAG);
 	test_assert(imap_search_has_modseq(root));
-	root = imap_search_parse(pool, parse_args("OR SEEN NOT MODSEQ 1"), &charset, &error);
+	root = imap_search_parse(pool, test_parse_imap_args("OR SEEN NOT MODSEQ 1"), &charset, &error);
 	test_assert(root != NULL && imap_search_has_modseq(root));
-	root = imap_search_parse(pool, parse_args("$ UID $ NOT $"), &charset, &error);
+	root = imap_search_parse(pool, test_parse_imap_args("$ UID $ NOT $"), &charset, &error);
 	test_assert(root != NULL && root->children->type == SEARCH_SAVED &&
 		    root->children->next->type == SEARCH_SAVED &&
 		    root->children->next->next->children->type == SEARCH_SAVED);
@@ -176,7 +157,7 @@ static void test_search_keys(void)
 	    "UID $:*",
 	};
 	for (unsigned int i = 0; i < N_ELEMENTS(bad); i++) {
-		const struct imap_arg *args = parse_args(bad[i]);
+		const struct imap_arg *args = test_parse_imap_args(bad[i]);
 
 		error = NULL;
 		test_assert_idx(args != NULL &&
@@ -195,21 +176,21 @@ static void test_search_prepare(void)
 	pool_t pool = pool_alloconly_create("test", 1024);
 
 	test_begin("search: keys converted from CHARSET and casemapped");
-	root = imap_search_parse(pool, parse_args("SUBJECT \"gr\xfc\xdf" "e\" BODY x"), &charset,
+	root = imap_search_parse(pool, test_parse_imap_args("SUBJECT \"gr\xfc\xdf" "e\" BODY x"), &charset,
 				 &error);
 	test_assert(root != NULL);
 	test_assert(imap_search_prepare(pool, root, "ISO-8859-1") == 0);
 	test_assert_strcmp(root->children->value, "GRU\xcc\x88\xc3\x9f" "E");
 	test_assert_strcmp(root->children->next->value, "X");
-	root = imap_search_parse(pool, parse_args("OR TEXT \"\xc3\xa9t\xc3\xa9\" SEEN"), &charset,
+	root = imap_search_parse(pool, test_parse_imap_args("OR TEXT \"\xc3\xa9t\xc3\xa9\" SEEN"), &charset,
 				 &error);
 	test_assert(imap_search_prepare(pool, root, NULL) == 0);
 	test_assert_strcmp(root->children->children->value, "E\xcc\x81TE\xcc\x81");
 	/* invalid UTF-8 is not passed on as it is */
-	root = imap_search_parse(pool, parse_args("BODY \"a\xff\""), &charset, &error);
+	root = imap_search_parse(pool, test_parse_imap_args("BODY \"a\xff\""), &charset, &error);
 	test_assert(imap_search_prepare(pool, root, "UTF-8") == 0);
 	test_assert_strcmp(root->children->value, "A\xef\xbf\xbd");
-	root = imap_search_parse(pool, parse_args("ALL"), &charset, &error);
+	root = imap_search_parse(pool, test_parse_imap_args("ALL"), &charset, &error);
 	test_assert(imap_search_prepare(pool, root, "X-NO-SUCH-CHARSET") < 0);
 	test_end();
 	pool_unref(&pool);
@@ -268,8 +249,7 @@ static void test_esearch_write(void)
 static void test_cleanup(void)
 {
 	test_begin("cleanup");
-	if (parser != NULL)
-		imap_parser_destroy(&parser);
+	test_imap_args_deinit();
 	test_end();
 }
 

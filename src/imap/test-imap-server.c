@@ -3,28 +3,9 @@
 
 #include "test-common.h"
 #include "imap-fetch.h"
-#include "imap-parser.h"
+#include "test-imap-args.h"
 #include "imap-search.h"
 #include "str.h"
-
-static struct imap_parser *parser;
-
-static const struct imap_arg *parse_args(const char *line)
-{
-	struct imap_parser_settings set = {
-	    .max_literal_size = 1024,
-	    .max_args_size = 65536,
-	    .max_list_depth = 100,
-	    .max_args = 10000,
-	};
-
-	if (parser != NULL)
-		imap_parser_destroy(&parser);
-	parser = imap_parser_create(&set);
-	if (imap_parser_feed_line(parser, line, strlen(line)) != IMAP_PARSE_DONE)
-		return NULL;
-	return imap_parser_get_args(parser);
-}
 
 static void test_fetch_parse_valid(void)
 {
@@ -36,13 +17,13 @@ static void test_fetch_parse_valid(void)
 
 	test_begin("fetch parse valid");
 	p_array_init(&items, pool, 8);
-	args = parse_args("ALL");
+	args = test_parse_imap_args("ALL");
 	test_assert(imap_fetch_parse(pool, args, &items, &error) == 0);
 	test_assert(array_count(&items) == 4);
 
 	array_clear(&items);
 	args =
-	    parse_args("(UID FLAGS BODY.PEEK[HEADER.FIELDS (From To)]<0.10> RFC822 BODY[1.MIME])");
+	    test_parse_imap_args("(UID FLAGS BODY.PEEK[HEADER.FIELDS (From To)]<0.10> RFC822 BODY[1.MIME])");
 	test_assert(args != NULL);
 	test_assert(imap_fetch_parse(pool, args, &items, &error) == 0);
 	test_assert(array_count(&items) == 5);
@@ -59,7 +40,7 @@ static void test_fetch_parse_valid(void)
 	test_assert(item->section.type == MESSAGE_SECTION_MIME);
 
 	array_clear(&items);
-	args = parse_args("FULL");
+	args = test_parse_imap_args("FULL");
 	test_assert(imap_fetch_parse(pool, args, &items, &error) == 0);
 	test_assert(array_count(&items) == 5);
 	test_end();
@@ -93,7 +74,7 @@ static void test_fetch_parse_invalid(void)
 	test_begin("fetch parse invalid");
 	p_array_init(&items, pool, 8);
 	for (i = 0; i < N_ELEMENTS(bad); i++) {
-		args = parse_args(bad[i]);
+		args = test_parse_imap_args(bad[i]);
 		if (args == NULL)
 			continue;
 		error = NULL;
@@ -120,12 +101,12 @@ static void test_search_parse_valid(void)
 	pool_t pool = pool_alloconly_create("test", 1024);
 
 	test_begin("search parse valid");
-	root = imap_search_parse(pool, parse_args("ALL"), &charset, &error);
+	root = imap_search_parse(pool, test_parse_imap_args("ALL"), &charset, &error);
 	test_assert(root != NULL && root->type == SEARCH_AND && root->children->type == SEARCH_ALL);
 	test_assert(charset == NULL);
 
 	root = imap_search_parse(pool,
-				 parse_args("CHARSET UTF-8 OR (FROM \"a b\" SEEN) NOT UID 1:* "
+				 test_parse_imap_args("CHARSET UTF-8 OR (FROM \"a b\" SEEN) NOT UID 1:* "
 					    "2,4:5 LARGER 10 SINCE 1-Feb-2020"),
 				 &charset, &error);
 	test_assert(root != NULL);
@@ -139,7 +120,7 @@ static void test_search_parse_valid(void)
 		test_assert(root->children->next->next->size == 10);
 		test_assert(count_keys(root) == 10);
 	}
-	root = imap_search_parse(pool, parse_args("HEADER X-Foo \"\" KEYWORD $Junk UNSEEN"),
+	root = imap_search_parse(pool, test_parse_imap_args("HEADER X-Foo \"\" KEYWORD $Junk UNSEEN"),
 				 &charset, &error);
 	test_assert(root != NULL && root->children->type == SEARCH_HEADER);
 	test_end();
@@ -163,7 +144,7 @@ static void test_search_parse_invalid(void)
 
 	test_begin("search parse invalid");
 	for (i = 0; i < N_ELEMENTS(bad); i++) {
-		args = parse_args(bad[i]);
+		args = test_parse_imap_args(bad[i]);
 		if (args == NULL)
 			continue;
 		error = NULL;
@@ -174,7 +155,7 @@ static void test_search_parse_invalid(void)
 	for (i = 0; i < 200; i++)
 		str_append(deep, "NOT ");
 	str_append(deep, "ALL");
-	args = parse_args(str_c(deep));
+	args = test_parse_imap_args(str_c(deep));
 	test_assert(args != NULL && imap_search_parse(pool, args, &charset, &error) == NULL);
 	test_end();
 	pool_unref(&pool);
@@ -183,8 +164,7 @@ static void test_search_parse_invalid(void)
 static void test_cleanup(void)
 {
 	test_begin("cleanup");
-	if (parser != NULL)
-		imap_parser_destroy(&parser);
+	test_imap_args_deinit();
 	test_end();
 }
 
