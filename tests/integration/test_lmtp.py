@@ -22,6 +22,7 @@ import pytest
 
 from conftest import build_path, wait_for, children_of
 from storage_util import cli_path
+from strace_util import read_calls, fd_path
 
 PORTS_OFF = """
 service imap-login {
@@ -394,13 +395,6 @@ def test_xclient_from_trusted_network(roost_factory, work_dir):
 
 
 TRACE = "openat,write,fsync,fdatasync,rename,renameat,renameat2,link,linkat"
-LINE_RE = re.compile(r"^(\d+)\s+(\w+)\((.*)\)\s+=\s+(-?\d+|\?)")
-FD_RE = re.compile(r"^\d+<([^>]*)>")
-
-
-def fd_path(args):
-    m = FD_RE.match(args)
-    return m.group(1) if m else None
 
 
 def test_strace_fsync_before_250(roost_factory, work_dir, tmp_path):
@@ -423,11 +417,7 @@ def test_strace_fsync_before_250(roost_factory, work_dir, tmp_path):
     finally:
         st.terminate()
         st.wait(timeout=10)
-    calls = []
-    for line in open(trace):
-        m = LINE_RE.match(line)
-        if m:
-            calls.append((m.group(2), m.group(3), m.group(4)))
+    calls = [c[1:] for c in read_calls(trace)]
     # the first 250 reply with an address is written after every save
     i_reply = next(i for i, (n, a, r) in enumerate(calls)
                    if n == "write" and "250 2.0.0 <john@example.com>" in a)

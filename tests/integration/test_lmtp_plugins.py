@@ -13,7 +13,8 @@ import time
 
 from conftest import build_path, wait_for
 from test_lmtp import (start, read_replies, msg, work_dir, vmail_user,  # noqa: F401
-                       TRACE, LINE_RE, fd_path)
+                       TRACE)
+from strace_util import read_calls, fd_path
 
 PLUGIN_DIR = None
 
@@ -173,11 +174,7 @@ def test_group_commit_across_sessions_strace(roost_factory, work_dir, tmp_path):
         st.terminate()
         st.wait(timeout=10)
     assert len(env.uids("john")) == n
-    calls = []
-    for line in open(trace):
-        m = LINE_RE.match(line)
-        if m:
-            calls.append((m.group(2), m.group(3), m.group(4)))
+    calls = [c[1:] for c in read_calls(trace)]
     md = str(env.maildir("john"))
     renames = [(i, a) for i, (name, a, r) in enumerate(calls)
                if name.startswith("rename") and f'"{md}/tmp/' in a and f'"{md}/new/' in a]
