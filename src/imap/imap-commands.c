@@ -7,6 +7,7 @@
 #include "imap-quote.h"
 #include "imap-seqset.h"
 #include "imap-util.h"
+#include "mail-user.h"
 #include "str.h"
 #include "strfuncs.h"
 
@@ -148,6 +149,7 @@ static bool cmd_close(struct client *client, const struct imap_arg *args)
 	struct mailbox_transaction *t;
 	struct mail_info info;
 	uint32_t seq, count;
+	unsigned int expunged = 0;
 
 	(void)args;
 	if (!client->box_readonly) {
@@ -156,13 +158,14 @@ static bool cmd_close(struct client *client, const struct imap_arg *args)
 		count = mailbox_count(client->box);
 		for (seq = 1; seq <= count; seq++) {
 			if (mailbox_mail_get_info(client->box, seq, client->cmd_pool, &info) == 0 &&
-			    (info.flags & MAIL_DELETED) != 0)
-				(void)mailbox_expunge(t, info.uid);
+			    (info.flags & MAIL_DELETED) != 0 && mailbox_expunge(t, info.uid) == 0)
+				expunged++;
 		}
 		if (mailbox_transaction_commit(&t, NULL, NULL) < 0) {
 			client_send_storage_error(client, client->box);
 			return true;
 		}
+		client->logout_stats.expunged += expunged;
 	}
 	client_close_mailbox(client);
 	client_send_tagline(client, "OK Close completed.");
@@ -183,6 +186,7 @@ static bool cmd_expunge(struct client *client, const struct imap_arg *args)
 	struct mailbox_transaction *t;
 	struct mail_info info;
 	uint32_t seq, count;
+	unsigned int expunged = 0;
 	const char *str, *error;
 	bool saved;
 
@@ -212,12 +216,14 @@ static bool cmd_expunge(struct client *client, const struct imap_arg *args)
 		    !imap_seq_set_contains(&uidset, info.uid,
 					   mailbox_seq_to_uid(client->box, count)))
 			continue;
-		(void)mailbox_expunge(t, info.uid);
+		if (mailbox_expunge(t, info.uid) == 0)
+			expunged++;
 	}
 	if (mailbox_transaction_commit(&t, NULL, NULL) < 0) {
 		client_send_storage_error(client, client->box);
 		return true;
 	}
+	client->logout_stats.expunged += expunged;
 	(void)client_sync(client, true);
 	client_send_tagline(client, "OK Expunge completed.");
 	return true;
@@ -554,7 +560,7 @@ static bool cmd_store(struct client *client, const struct imap_arg *args)
 	enum mail_flags flags;
 	enum modify_type type;
 	struct mail_info info;
-	unsigned int count;
+	unsigned int count, deleted = 0;
 	bool silent = false;
 	uint32_t seq;
 	string_t *str;
@@ -603,6 +609,11 @@ static bool cmd_store(struct client *client, const struct imap_arg *args)
 	t = mailbox_transaction_begin(client->box);
 	array_foreach_elem(&seqs, seq)
 	{
+		/* imap_logout_format's %{deleted}: messages newly marked */
+		if ((flags & MAIL_DELETED) != 0 && type != MODIFY_REMOVE &&
+		    mailbox_mail_get_info(client->box, seq, client->cmd_pool, &info) == 0 &&
+		    (info.flags & MAIL_DELETED) == 0)
+			deleted++;
 		if (mailbox_update_flags(t, mailbox_seq_to_uid(client->box, seq), type, flags,
 					 keywords) < 0) {
 			mailbox_transaction_rollback(&t);
@@ -614,6 +625,7 @@ static bool cmd_store(struct client *client, const struct imap_arg *args)
 		client_send_storage_error(client, client->box);
 		return true;
 	}
+	client->logout_stats.deleted += deleted;
 	str = str_new(client->cmd_pool, 128);
 	if (!silent) {
 		array_foreach_elem(&seqs, seq)
@@ -643,6 +655,25 @@ static bool cmd_store(struct client *client, const struct imap_arg *args)
 }
 
 /* ---- COPY / MOVE ---- */
+
+/* Whether box has the \Trash special use (for %{trashed}). */
+static bool mailbox_is_trash(struct mailbox *box)
+{
+	struct mail_namespace *ns = mailbox_get_namespace(box);
+	const char *name = mailbox_get_vname(box), *const *flags;
+
+	if (ns == NULL)
+		return false;
+	if (strncmp(name, ns->prefix, strlen(ns->prefix)) == 0)
+		name += strlen(ns->prefix);
+	flags = p_strsplit_spaces(pool_temp, mailbox_list_get_special_use(ns, name, pool_temp),
+				  " ");
+	for (; *flags != NULL; flags++) {
+		if (strcasecmp(*flags, "\\Trash") == 0)
+			return true;
+	}
+	return false;
+}
 
 static bool cmd_copy_full(struct client *client, const struct imap_arg *args, bool move)
 {
@@ -714,6 +745,8 @@ static bool cmd_copy_full(struct client *client, const struct imap_arg *args, bo
 		mailbox_free(&dest);
 		return true;
 	}
+	if (mailbox_is_trash(dest))
+		client->logout_stats.trashed += array_count(&src_uids);
 	mailbox_free(&dest);
 	if (array_count(&src_uids) == 0) {
 		client_send_tagline(client,

@@ -33,6 +33,7 @@ static const struct setting_def login_setting_defs[] = {
 	{ .type = SET_SIZE, .key = "imap_max_line_length",
 	  .offset = offsetof(struct login_settings, imap_max_line_length),
 	  .default_value = "64k", .min = 1024, .flags = F },
+	DEF(SET_UINT, mail_max_userip_connections, "10"),
 	{ .key = NULL },
 };
 

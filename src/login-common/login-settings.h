@@ -22,6 +22,8 @@ struct login_settings {
 	/* imap-login only: "" = Roost's list; "+X Y" adds; else replaces */
 	const char *imap_capability;
 	uint64_t imap_max_line_length;
+	/* checked at anvil before the hand-off, per protocol (0 = none) */
+	unsigned int mail_max_userip_connections;
 };
 
 extern const struct setting_table login_setting_table;
