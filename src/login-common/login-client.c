@@ -988,7 +988,8 @@ static void login_client_handoff(struct login_client *client)
 		return;
 	}
 	client->handoff_input = i_malloc(input_size + 1);
-	memcpy(client->handoff_input, input, input_size);
+	if (input_size > 0)
+		memcpy(client->handoff_input, input, input_size);
 	client->handoff_input_size = input_size;
 	/* the post-login process reads the client from now on */
 	io_remove(&client->io_in);
