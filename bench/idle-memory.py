@@ -14,7 +14,8 @@ per connection, for:
   - imap-login in Dovecot's "high-performance" mode (service_count = 0,
     one process proxying every TLS connection), over implicit TLS;
   - imap-login in the default mode (service_count = 1: one process per
-    connection, so a connection costs a whole process).
+    connection, so a connection costs a whole process);
+  - imap in the default mode (client_limit = 1: one process per session).
 Plaintext sessions (from 127.0.0.1, which counts as secure) are handed to
 imap as the socket itself: no imap-login memory stays behind.
 
@@ -89,7 +90,7 @@ def total(master_pid, name):
 
 
 class Roost:
-    def __init__(self, build, root, login_mode, client_limit):
+    def __init__(self, build, root, login_mode, client_limit, imap_limit):
         self.build = build
         self.root = root
         self.ports = {"imap": free_port(), "imaps": free_port()}
@@ -137,9 +138,9 @@ service imap-login {{
   {login}
 }}
 service imap {{
-  client_limit = {client_limit}
-  service_count = 0
-  process_limit = 4
+  client_limit = {imap_limit}
+  service_count = {0 if imap_limit > 1 else 1}
+  process_limit = {4 if imap_limit > 1 else client_limit}
 }}
 service anvil {{
   client_limit = {client_limit}
@@ -201,9 +202,10 @@ def fill_maildir(root, user, count):
             os.chown(os.path.join(dirpath, f), v.pw_uid, v.pw_gid)
 
 
-def measure(build, root, n_small, n, messages, tls, login_mode):
+def measure(build, root, n_small, n, messages, tls, login_mode, imap_shared):
     users = [f"user{i}" for i in range(20)]
-    r = Roost(build, root, login_mode, max(n + 16, 64))
+    limit = max(n + 16, 64)
+    r = Roost(build, root, login_mode, limit, limit if imap_shared else 1)
     sockets = []
     try:
         port = r.ports["imaps" if tls else "imap"]
@@ -245,21 +247,22 @@ def main():
         print(f"{args.n} idle sessions after SELECT of {args.messages} messages "
               f"(per connection: memory at {args.n} minus memory at {n_small}, "
               f"divided by {args.n - n_small})")
-        for label, tls, mode in (("plaintext (fd passed to imap)", False, "performance"),
-                                 ("implicit TLS, imap-login service_count=0", True,
-                                  "performance"),
-                                 ("implicit TLS, imap-login service_count=1", True, "default")):
+        for label, tls, mode, shared in (
+                ("plaintext (fd passed to imap)", False, "performance", True),
+                ("implicit TLS, imap-login service_count=0", True, "performance", True),
+                ("implicit TLS, imap-login service_count=1", True, "default", True),
+                ("plaintext, imap client_limit=1", False, "performance", False)):
             root = base / re.sub(r"\W+", "-", label)
             root.mkdir()
             shutil.copy(base / "users", root / "users")
             shutil.copy(base / "cert.pem", root / "cert.pem")
             shutil.copy(base / "key.pem", root / "key.pem")
             os.symlink(base / "mail", root / "mail")
-            if mode == "default" and args.n > 300:
+            if (mode == "default" or not shared) and args.n > 300:
                 n = 300  # one process each: keep the machine usable
             else:
                 n = args.n
-            pts = measure(build, root, n_small, n, args.messages, tls, mode)
+            pts = measure(build, root, n_small, n, args.messages, tls, mode, shared)
             (i0, l0), (i1, l1) = pts[n_small], pts[n]
             d = n - n_small
             print(f"\n{label}: {n} sessions")

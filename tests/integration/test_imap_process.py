@@ -502,3 +502,40 @@ def test_pop3_shares_process_of_one_uid(server_factory):
         c.send("QUIT")
         assert c.readline().startswith("+OK")
         c.close()
+
+
+def test_concurrent_logins_of_two_uids(server_factory):
+    """Logins racing into fresh processes: the ones that arrive while a
+    process is binding to its first user's uid wait, the others of another
+    uid are handed back and retried; every login succeeds and no process
+    serves two uids."""
+    import threading
+    uid, gid = vmail_ids()
+    users = {u: (uid, gid) for u in VMAIL_USERS}
+    users.update({"oth@example.com": (OTHER_UID, OTHER_UID),
+                  "thi@example.com": (THIRD_UID, THIRD_UID)})
+    server = server_factory(users, MULTI.replace("client_limit = 10", "client_limit = 40"))
+    names = list(users) * 4
+    sessions, errors = [], []
+
+    def login(user):
+        try:
+            sessions.append(Session(server, user))
+        except Exception as e:  # reported below
+            errors.append(f"{user}: {e!r}")
+
+    threads = [threading.Thread(target=login, args=(u,)) for u in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert len(sessions) == len(names)
+    by_pid = {}
+    for s in sessions:
+        assert proc_uid(s.pid) == users[s.user][0], (s.user, s.pid)
+        by_pid.setdefault(s.pid, set()).add(users[s.user][0])
+    assert all(len(u) == 1 for u in by_pid.values()), by_pid
+    for s in sessions:
+        assert s.cmd("n", "NOOP")[-1] == "n OK NOOP completed."
+        s.close()
