@@ -5,7 +5,6 @@
 #include "fdpass.h"
 #include "var-expand.h"
 #include "restrict-access.h"
-#include "auth-master-client.h"
 #include "login-handoff-server.h"
 
 #include <poll.h>
@@ -161,24 +160,6 @@ int login_handoff_server_read_ready(int fd, pool_t pool, struct login_handoff_cl
 		return -1;
 	}
 	return 0;
-}
-
-int login_handoff_server_redeem(const struct login_handoff_client *client,
-				const char *auth_master_path, pool_t pool,
-				struct login_handoff_user *user_r, const char **error_r)
-{
-	struct auth_master_client *auth;
-	int ret;
-
-	memset(user_r, 0, sizeof(*user_r));
-	auth = auth_master_client_create(auth_master_path, AUTH_MASTER_DEFAULT_TIMEOUT_MSECS);
-	ret = auth_master_request(auth, client->login_pid, client->req.auth_id,
-				  client->req.cookie, sizeof(client->req.cookie), pool,
-				  &user_r->username, &user_r->fields, error_r);
-	auth_master_client_destroy(&auth);
-	if (ret == 0)
-		*error_r = "auth does not know this login (forged or expired hand-off)";
-	return ret;
 }
 
 static const char *field_find(const char *const *fields, const char *key)

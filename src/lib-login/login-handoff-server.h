@@ -6,7 +6,7 @@
    to become; then, in this order:
 
      login_handoff_server_read()     request + client fd from the login process
-     login_handoff_server_redeem()   REQUEST at auth-master: user + userdb fields
+     (REQUEST at auth-master: user + userdb fields; postlogin-service.c)
      login_handoff_server_become()   uid/gid (userdb or mail_uid/mail_gid),
                                      first/last_valid_uid/gid, never root,
                                      restrict_access(), chdir home
@@ -65,14 +65,6 @@ int login_handoff_server_read_ready(int fd, pool_t pool, struct login_handoff_cl
 /* Checks a request buffer that was read (size bytes). Pure; for tests. */
 int login_handoff_request_check(const void *data, size_t size,
 				struct login_handoff_request *req_r, const char **error_r);
-
-/* Redeems the login at auth_master_path. Returns 1 with *user_r (uid/gid
-   not resolved yet), 0 when auth does not know the request (a forged or
-   stale hand-off), -1 on failure (*temp_r: whether trying later may
-   work). */
-int login_handoff_server_redeem(const struct login_handoff_client *client,
-				const char *auth_master_path, pool_t pool,
-				struct login_handoff_user *user_r, const char **error_r);
 
 /* Resolves uid/gid/home from the userdb fields (uid, gid, home) or the
    settings (mail_uid, mail_gid, mail_home with %variables), checks the
