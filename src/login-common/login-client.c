@@ -997,13 +997,15 @@ static void login_client_handoff(struct login_client *client)
 	/* mail_max_userip_connections, counted by anvil from the post-login
 	   processes' sessions (Dovecot checks it here too) */
 	if (client->set->mail_max_userip_connections > 0 && login_globals.anvil != NULL &&
-	    client->virtual_user != NULL) {
+	    client->virtual_user != NULL && client->virtual_user[0] != '\0') {
+		const char *ip = net_ip2addr(pool_temp, &client->remote_ip);
+
 		client->anvil_pending++;
+		/* "-" for no address: the post-login process registers it so */
 		anvil_client_query(login_globals.anvil, t_strdup_printf(
 			"LOOKUP\t%s\t%s\t%s", login_globals.binary->protocol,
 			anvil_client_field(pool_temp, client->virtual_user),
-			net_ip2addr(pool_temp, &client->remote_ip)),
-			login_client_userip_cb, client);
+			ip[0] == '\0' ? "-" : ip), login_client_userip_cb, client);
 		return;
 	}
 	login_client_handoff_send(client);
