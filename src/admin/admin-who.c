@@ -5,6 +5,7 @@
 #include "admin-auth.h"
 #include "admin-who.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 
 #define WHO_TIMEOUT_MSECS 5000
@@ -52,10 +53,11 @@ static void word_add(string_t *list, const char *word)
 int cmd_who(struct admin_context *ctx, int argc, char *argv[])
 {
 	struct anvil_client *anvil;
-	const char *const *lines, *path, *error, *mask = argc > 1 ? argv[1] : NULL;
+	const char *const *lines, *path, *error, *mask = argc > 0 ? argv[0] : NULL;
 	ARRAY_TYPE(who_group) groups;
 
-	if (argc > 2) {
+	/* argv holds the arguments after the command's words */
+	if (argc > 1) {
 		fprintf(stderr, "usage: roostadm who [<user>]\n");
 		return 64;
 	}
@@ -81,7 +83,7 @@ int cmd_who(struct admin_context *ctx, int argc, char *argv[])
 			i_error("anvil sent a malformed session line");
 			return 75;
 		}
-		if (mask != NULL && strcmp(mask, f[0]) != 0)
+		if (mask != NULL && fnmatch(mask, f[0], 0) != 0)
 			continue;
 		group = who_group_get(&groups, f[0], f[1]);
 		group->count++;
@@ -94,5 +96,40 @@ int cmd_who(struct admin_context *ctx, int argc, char *argv[])
 		       t_strdup_printf("(%s)", str_c(g->pids)),
 		       t_strdup_printf("(%s)", str_c(g->ips)));
 	}
+	return 0;
+}
+
+int cmd_kick(struct admin_context *ctx, int argc, char *argv[])
+{
+	struct anvil_client *anvil;
+	const char *const *lines, *path, *error;
+
+	if (argc != 1 || argv[0][0] == '\0') {
+		fprintf(stderr, "usage: roostadm kick <user mask>\n");
+		return 64;
+	}
+	path = t_strdup_printf("%s/%s", admin_base_dir(ctx), ANVIL_SOCKET_NAME);
+	if (anvil_client_connect(path, &anvil, &error) < 0) {
+		i_error("%s (is Roost running?)", error);
+		return 75;
+	}
+	if (anvil_client_query_sync(anvil, t_strdup_printf(
+		    "KICK\t%s", anvil_client_field(pool_temp, argv[0])), true, WHO_TIMEOUT_MSECS,
+		    pool_temp, &lines, &error) < 0) {
+		i_error("anvil: %s", error);
+		anvil_client_deinit(&anvil);
+		return 75;
+	}
+	anvil_client_deinit(&anvil);
+	if (lines[0] == NULL) {
+		printf("no users kicked\n");
+		/* doveadm's "not found" */
+		return 68;
+	}
+	/* doveadm kick's wording */
+	printf("kicked connections from the following users:\n");
+	for (unsigned int i = 0; lines[i] != NULL; i++)
+		printf("%s ", lines[i]);
+	printf("\n");
 	return 0;
 }

@@ -109,7 +109,8 @@ static const struct admin_command commands[] = {
 	{ "auth test", "auth test [-x service=<s>] <user> [<password>]", cmd_auth_test },
 	{ "auth lookup", "auth lookup <user>", cmd_auth_lookup },
 	{ "user", "user <user>", cmd_user },
-	{ "who", "who [<user>]", cmd_who },
+	{ "who", "who [<user mask>]", cmd_who },
+	{ "kick", "kick <user mask>", cmd_kick },
 };
 
 static void ATTR_NORETURN usage(int status)

@@ -122,11 +122,30 @@ static int cmd_penalty_inc(struct anvil_state *state, const void *owner ATTR_UNU
 	return 0;
 }
 
+static int cmd_kick(struct anvil_state *state, const void *owner ATTR_UNUSED,
+		    const char *const *args, time_t now ATTR_UNUSED, string_t *reply,
+		    const char **error_r ATTR_UNUSED)
+{
+	ARRAY_TYPE(const_string) users;
+	const char *user;
+	unsigned int count;
+
+	p_array_init(&users, pool_temp, 8);
+	count = anvil_state_kick(state, args[0], &users);
+	array_foreach_elem(&users, user)
+		str_printfa(reply, "%s\n", user);
+	str_append_c(reply, '\n');
+	if (count > 0)
+		i_info("kick %s: %u sessions of %u users", args[0], count, array_count(&users));
+	return 0;
+}
+
 static const struct anvil_cmd anvil_cmds[] = {
 	{ "CONNECT", 4, cmd_connect },
 	{ "DISCONNECT", 4, cmd_disconnect },
 	{ "LOOKUP", 3, cmd_lookup },
 	{ "WHO", 0, cmd_who },
+	{ "KICK", 1, cmd_kick },
 	{ "PENALTY-GET", 1, cmd_penalty_get },
 	{ "PENALTY-INC", 1, cmd_penalty_inc },
 };
@@ -200,6 +219,16 @@ static void anvil_connection_flush(struct anvil_connection *conn)
 static void anvil_connection_output(void *context)
 {
 	anvil_connection_flush(context);
+}
+
+void anvil_connection_notify(const void *owner, const char *user, void *context ATTR_UNUSED)
+{
+	/* owners are connections: anvil_connection_line() is called with the
+	   connection as the owner */
+	struct anvil_connection *conn = (struct anvil_connection *)owner;
+
+	str_printfa(conn->output, "%s%s\n", ANVIL_KICK_PREFIX, user);
+	anvil_connection_flush(conn);
 }
 
 static void anvil_connection_end(void *context)

@@ -15,6 +15,10 @@ struct anvil_connection *anvil_connection_create(int fd, struct anvil_state *sta
 						 void *context);
 void anvil_connection_destroy(struct anvil_connection **conn);
 
+/* The anvil_state notify function of the daemon: writes "KICK TAB user"
+   to the owner, which is an anvil_connection. */
+void anvil_connection_notify(const void *owner, const char *user, void *context);
+
 /* Parses and applies one line (without LF). Appends any reply (with its
    LF) to reply. Returns 0, or -1 with *error_r: a peer bug, the
    connection must be closed. Pure apart from the state; for tests. */

@@ -4,6 +4,7 @@
 #include "anvil-interface.h"
 #include "anvil-state.h"
 
+#include <fnmatch.h>
 #include <time.h>
 
 struct anvil_penalty {
@@ -15,6 +16,8 @@ struct anvil_penalty {
 struct anvil_state {
 	ARRAY(struct anvil_session) sessions;
 	ARRAY(struct anvil_penalty) penalties;
+	anvil_state_notify_t *notify;
+	void *notify_context;
 };
 
 struct anvil_state *anvil_state_create(void)
@@ -90,6 +93,62 @@ bool anvil_state_disconnect(struct anvil_state *state, const void *owner, pid_t 
 		i++;
 	}
 	return false;
+}
+
+void anvil_state_set_notify(struct anvil_state *state, anvil_state_notify_t *notify,
+			    void *context)
+{
+	state->notify = notify;
+	state->notify_context = context;
+}
+
+struct kick_target {
+	const void *owner;
+	const char *user;
+};
+
+static int kick_target_cmp(const void *p1, const void *p2)
+{
+	const struct kick_target *t1 = p1, *t2 = p2;
+	int ret = strcmp(t1->user, t2->user);
+
+	if (ret != 0)
+		return ret;
+	return t1->owner < t2->owner ? -1 : t1->owner > t2->owner ? 1 : 0;
+}
+
+unsigned int anvil_state_kick(struct anvil_state *state, const char *mask,
+			      ARRAY_TYPE(const_string) *users)
+{
+	ARRAY(struct kick_target) targets;
+	unsigned int matched = 0;
+	const char *prev_user = NULL;
+	const void *prev_owner = NULL;
+
+	p_array_init(&targets, pool_temp, 16);
+	array_foreach(&state->sessions, session) {
+		struct kick_target target = { session->owner, session->user };
+
+		if (fnmatch(mask, session->user, 0) != 0)
+			continue;
+		matched++;
+		array_push(&targets, &target);
+	}
+	/* sorted by user, then owner: one line per owner and user */
+	array_sort(&targets, kick_target_cmp);
+	array_foreach(&targets, t) {
+		bool same_user = prev_user != NULL && strcmp(prev_user, t->user) == 0;
+
+		if (!same_user)
+			array_push(users, &t->user);
+		if (!same_user || prev_owner != t->owner) {
+			if (state->notify != NULL)
+				state->notify(t->owner, t->user, state->notify_context);
+		}
+		prev_user = t->user;
+		prev_owner = t->owner;
+	}
+	return matched;
 }
 
 void anvil_state_disconnect_owner(struct anvil_state *state, const void *owner)

@@ -28,6 +28,18 @@ bool anvil_state_disconnect(struct anvil_state *state, const void *owner, pid_t 
 void anvil_state_disconnect_owner(struct anvil_state *state, const void *owner);
 unsigned int anvil_state_lookup(const struct anvil_state *state, const char *service,
 				const char *user, const char *ip);
+/* How KICK reaches the owner of a session (anvil-connection.c writes to
+   the owner connection; tests set their own). */
+typedef void anvil_state_notify_t(const void *owner, const char *user, void *context);
+void anvil_state_set_notify(struct anvil_state *state, anvil_state_notify_t *notify,
+			    void *context);
+/* Tells the owner of every session whose user matches mask ('*' and '?'
+   wildcards) to close it: the notify function once per owner and user.
+   Appends each matched user once to users (strings valid until the state
+   changes). Returns how many sessions matched. */
+unsigned int anvil_state_kick(struct anvil_state *state, const char *mask,
+			      ARRAY_TYPE(const_string) *users);
+
 /* Every session, in registration order. */
 const struct anvil_session *anvil_state_sessions(const struct anvil_state *state,
 						 unsigned int *count_r);

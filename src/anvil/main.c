@@ -41,6 +41,7 @@ int main(int argc, char *argv[])
 	service = master_service_init("anvil", MASTER_SERVICE_FLAG_STANDALONE_OK, &argc, &argv);
 	master_service_init_finish(service);
 	state = anvil_state_create();
+	anvil_state_set_notify(state, anvil_connection_notify, NULL);
 	master_service_run(service, client_connected);
 	/* connections still open end with the process */
 	master_service_deinit(&service);

@@ -68,6 +68,55 @@ static void test_anvil_sessions(void)
 	test_end();
 }
 
+static string_t *kick_log;
+
+static void kick_notify(const void *owner, const char *user, void *context)
+{
+	const int *owners = context;
+
+	str_printfa(kick_log, "%d:%s,", owner == &owners[0] ? 1 : owner == &owners[1] ? 2 : 0,
+		    user);
+}
+
+static void test_anvil_kick(void)
+{
+	struct anvil_state *state = anvil_state_create();
+	string_t *reply = str_new(test_pool, 64);
+	bool seen = true;
+	int owners[3];
+
+	test_begin("anvil: KICK tells each owner once per user, lists the users");
+	kick_log = str_new(test_pool, 64);
+	anvil_state_set_notify(state, kick_notify, owners);
+	test_assert(run(state, &owners[0], &seen, "CONNECT\t100\timap\tjohn\t192.0.2.1", 0,
+			reply) == 0);
+	test_assert(run(state, &owners[0], &seen, "CONNECT\t100\timap\tjohn\t192.0.2.2", 0,
+			reply) == 0);
+	test_assert(run(state, &owners[0], &seen, "CONNECT\t100\timap\tmary\t192.0.2.1", 0,
+			reply) == 0);
+	test_assert(run(state, &owners[1], &seen, "CONNECT\t200\tpop3\tjohn\t192.0.2.1", 0,
+			reply) == 0);
+	test_assert(run(state, &owners[2], &seen, "KICK\tjohn", 0, reply) == 0);
+	test_assert_strcmp(str_c(reply), "john\n\n");
+	test_assert_strcmp(str_c(kick_log), "1:john,2:john,");
+	str_truncate(reply, 0);
+	str_truncate(kick_log, 0);
+	test_assert(run(state, &owners[2], &seen, "KICK\tnobody", 0, reply) == 0);
+	test_assert_strcmp(str_c(reply), "\n");
+	test_assert(str_len(kick_log) == 0);
+	str_truncate(reply, 0);
+	test_assert(run(state, &owners[2], &seen, "KICK\t*r?", 0, reply) == 0);
+	test_assert_strcmp(str_c(reply), "mary\n\n");
+	test_assert_strcmp(str_c(kick_log), "1:mary,");
+	str_truncate(reply, 0);
+	/* KICK only tells: the sessions end with their processes' DISCONNECT */
+	test_assert(anvil_state_lookup(state, "imap", "john", "192.0.2.1") == 1);
+	test_assert(run(state, &owners[2], &seen, "KICK", 0, reply) < 0);
+	test_assert(run(state, &owners[2], &seen, "KICK\ta\tb", 0, reply) < 0);
+	anvil_state_destroy(&state);
+	test_end();
+}
+
 static void test_anvil_penalty(void)
 {
 	struct anvil_state *state = anvil_state_create();
@@ -137,6 +186,7 @@ int main(void)
 	static void (*const tests[])(void) = {
 		test_anvil_version,
 		test_anvil_sessions,
+		test_anvil_kick,
 		test_anvil_penalty,
 		test_anvil_malformed,
 		NULL

@@ -572,14 +572,14 @@ static void auth_client_connection_destroy(struct auth_client_connection *conn,
 	conn_unref(&conn);
 }
 
-struct auth_request *auth_client_connection_take_request(pid_t pid, unsigned int id,
-							 const unsigned char *cookie,
-							 const char **error_r)
+static struct auth_request *find_redeemable(pid_t pid, unsigned int id,
+					    const unsigned char *cookie,
+					    struct auth_client_connection **conn_r,
+					    unsigned int *idx_r, const char **error_r)
 {
 	struct auth_client_connection *conn;
 	struct auth_request *request = NULL;
 	bool pid_found = false;
-	unsigned int idx = 0;
 
 	for (conn = auth_client_connections; conn != NULL; conn = conn->next) {
 		if (conn->pid != pid)
@@ -587,7 +587,7 @@ struct auth_request *auth_client_connection_take_request(pid_t pid, unsigned int
 		pid_found = true;
 		if (!mem_equals_timing_safe(conn->cookie, cookie, sizeof(conn->cookie)))
 			continue;
-		request = conn_find_request(conn, id, &idx);
+		request = conn_find_request(conn, id, idx_r);
 		break;
 	}
 	if (conn == NULL) {
@@ -602,12 +602,37 @@ struct auth_request *auth_client_connection_take_request(pid_t pid, unsigned int
 					   AUTH_CLIENT_REQUEST_KEEP_SECS);
 		return NULL;
 	}
+	*conn_r = conn;
+	return request;
+}
+
+struct auth_request *auth_client_connection_take_request(pid_t pid, unsigned int id,
+							 const unsigned char *cookie,
+							 const char **error_r)
+{
+	struct auth_client_connection *conn;
+	struct auth_request *request;
+	unsigned int idx = 0;
+
+	request = find_redeemable(pid, id, cookie, &conn, &idx, error_r);
+	if (request == NULL)
+		return NULL;
 	/* redeemable once: the connection lets go of it */
 	array_delete(&conn->requests, idx, 1);
 	request->successful = false;
 	request->handler = NULL;
 	request->handler_context = NULL;
 	return request;
+}
+
+struct auth_request *auth_client_connection_peek_request(pid_t pid, unsigned int id,
+							 const unsigned char *cookie,
+							 const char **error_r)
+{
+	struct auth_client_connection *conn;
+	unsigned int idx = 0;
+
+	return find_redeemable(pid, id, cookie, &conn, &idx, error_r);
 }
 
 void auth_client_connections_destroy_all(void)

@@ -16,6 +16,11 @@ void auth_client_connection_create(struct master_service_connection *conn);
 struct auth_request *auth_client_connection_take_request(pid_t pid, unsigned int id,
 							 const unsigned char *cookie,
 							 const char **error_r);
+/* The same request, left in place (still redeemable): for REQUEST's peek.
+   The connection keeps its reference; use the result at once. */
+struct auth_request *auth_client_connection_peek_request(pid_t pid, unsigned int id,
+							 const unsigned char *cookie,
+							 const char **error_r);
 void auth_client_connections_destroy_all(void);
 
 #endif

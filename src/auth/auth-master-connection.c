@@ -219,7 +219,19 @@ static bool cmd_request(struct auth_master_connection *conn, const char *const *
 		i_error("BUG: Master client sent broken REQUEST: %s", error);
 		return false;
 	}
-	request = auth_client_connection_take_request(pid, client_id, cookie, &error);
+	/* "peek": the answer the redemption would give, the login staying
+	   redeemable (a post-login process that serves one uid checks the
+	   user's uid before it takes the login for good) */
+	bool peek = str_array_find(args + 4, "peek");
+
+	if (peek) {
+		struct auth_request *orig =
+			auth_client_connection_peek_request(pid, client_id, cookie, &error);
+
+		request = orig == NULL ? NULL : auth_request_dup_for_userdb(orig);
+	} else {
+		request = auth_client_connection_take_request(pid, client_id, cookie, &error);
+	}
 	if (request == NULL) {
 		i_error("Master requested auth for nonexistent client %ld id %u: %s",
 			(long)pid, client_id, error);

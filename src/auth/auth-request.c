@@ -32,6 +32,36 @@ struct auth_request *auth_request_new(struct auth *auth, const struct mech_modul
 	return request;
 }
 
+static void copy_fields(pool_t pool, ARRAY_TYPE(auth_field) *dest,
+			const ARRAY_TYPE(auth_field) *src)
+{
+	array_foreach(src, f)
+		auth_fields_set(pool, dest, f->key, f->value);
+}
+
+struct auth_request *auth_request_dup_for_userdb(const struct auth_request *orig)
+{
+	struct auth_request *request = auth_request_new(orig->auth, NULL);
+	pool_t pool = request->pool;
+
+	request->service = p_strdup(pool, orig->service);
+	request->local_ip = orig->local_ip;
+	request->remote_ip = orig->remote_ip;
+	request->local_port = orig->local_port;
+	request->remote_port = orig->remote_port;
+	request->session_id = p_strdup(pool, orig->session_id);
+	request->local_name = p_strdup(pool, orig->local_name);
+	request->secured = orig->secured;
+	request->valid_client_cert = orig->valid_client_cert;
+	request->debug = orig->debug;
+	request->client_pid = orig->client_pid;
+	request->original_username = p_strdup(pool, orig->original_username);
+	request->user = p_strdup(pool, orig->user);
+	copy_fields(pool, &request->extra_fields, &orig->extra_fields);
+	copy_fields(pool, &request->userdb_fields, &orig->userdb_fields);
+	return request;
+}
+
 void auth_request_ref(struct auth_request *request)
 {
 	i_assert(request->refcount > 0);

@@ -112,6 +112,11 @@ struct auth_request {
 };
 
 struct auth_request *auth_request_new(struct auth *auth, const struct mech_module *mech);
+/* A new master request that looks up the same user as orig would: the
+   client's parameters, the user name and the fields the passdb left
+   (userdb_* fields included). For REQUEST's peek, which must answer what
+   the real redemption will. */
+struct auth_request *auth_request_dup_for_userdb(const struct auth_request *orig);
 void auth_request_ref(struct auth_request *request);
 /* Sets *request to NULL; the last reference frees it. */
 void auth_request_unref(struct auth_request **request);

@@ -293,6 +293,8 @@ static const struct setting_def all_setting_defs[] = {
 	S(SET_TIME, haproxy_timeout, "3 secs", 0),
 	S(SET_LIST, haproxy_trusted_networks, "", 0),
 	S(SET_STR, hostname, "", F),
+	/* Roost only: Dovecot hard-codes 30 minutes */
+	S_MIN(SET_TIME, imap_autologout_timeout, "30 mins", F, 1),
 	/* a list of capabilities; "+XYZ" adds to the default list */
 	S(SET_STR, imap_capability, "", F),
 	S(SET_LIST, imap_client_workarounds, "", F),

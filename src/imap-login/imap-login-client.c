@@ -7,8 +7,11 @@
 #include "imap-login-cmd.h"
 #include "imap-login-client.h"
 
-/* what the post-login imap offers, as Dovecot 2.3 advertises it */
+/* what the post-login imap offers, as Dovecot 2.3 advertises it;
+   LITERAL+ becomes LITERAL- with imap_literal_minus */
 #define IMAP_LOGIN_BASE_CAPABILITY "IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE"
+#define IMAP_LOGIN_BASE_CAPABILITY_MINUS \
+	"IMAP4rev1 LITERAL- SASL-IR LOGIN-REFERRALS ID ENABLE IDLE"
 
 struct imap_login_client {
 	struct login_client *common;
@@ -26,12 +29,13 @@ const char *imap_login_capability(struct login_client *common)
 {
 	const struct login_settings *set = login_client_get_settings(common);
 	string_t *str = str_new(pool_temp, 128);
-	const char *mechs;
+	const char *mechs, *base = set->imap_literal_minus ?
+		IMAP_LOGIN_BASE_CAPABILITY_MINUS : IMAP_LOGIN_BASE_CAPABILITY;
 
 	if (set->imap_capability[0] == '\0')
-		str_append(str, IMAP_LOGIN_BASE_CAPABILITY);
+		str_append(str, base);
 	else if (set->imap_capability[0] == '+')
-		str_printfa(str, "%s %s", IMAP_LOGIN_BASE_CAPABILITY, set->imap_capability + 1);
+		str_printfa(str, "%s %s", base, set->imap_capability + 1);
 	else
 		str_append(str, set->imap_capability);
 	if (login_client_starttls_available(common))

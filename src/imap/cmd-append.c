@@ -223,6 +223,7 @@ bool cmd_append(struct client *client, const struct imap_arg *args)
 		imap_append_state_free(client);
 		return true;
 	}
+	client->logout_stats.appended += array_count(&changes.saved_uids);
 	selected = client->box != NULL &&
 		   strcmp(mailbox_get_vname(client->box), mailbox_get_vname(state->box)) == 0;
 	imap_append_state_free(client);

@@ -126,13 +126,15 @@ bool cmd_store(struct client *client, const struct imap_arg *args)
 	ARRAY_TYPE(imap_seq_range) modified_set;
 	ARRAY_TYPE(imap_seqs) seqs, modified;
 	ARRAY(uint64_t) old_modseqs;
+	ARRAY(uint8_t) old_deleted;
 	struct mailbox_transaction *t;
 	struct store_args sargs;
 	struct mail_info info;
 	const char *error;
 	uint64_t modseq;
-	unsigned int i;
+	unsigned int i, deleted = 0;
 	uint32_t seq, uid;
+	uint8_t was_deleted;
 	int ret;
 
 	if (store_parse(client, args, &sargs, &error) < 0) {
@@ -155,13 +157,18 @@ bool cmd_store(struct client *client, const struct imap_arg *args)
 	/* the modseqs before: a message whose modseq did not move was not
 	   changed (its flags already were as asked) */
 	p_array_init(&old_modseqs, client->cmd_pool, array_count(&seqs));
+	p_array_init(&old_deleted, client->cmd_pool, array_count(&seqs));
 	t = mailbox_transaction_begin(client->box);
 	array_foreach_elem(&seqs, seq)
 	{
 		modseq = 0;
-		if (mailbox_mail_get_info(client->box, seq, client->cmd_pool, &info) == 0)
+		was_deleted = 1;
+		if (mailbox_mail_get_info(client->box, seq, client->cmd_pool, &info) == 0) {
 			modseq = info.modseq;
+			was_deleted = (info.flags & MAIL_DELETED) != 0 ? 1 : 0;
+		}
 		array_push(&old_modseqs, &modseq);
+		array_push(&old_deleted, &was_deleted);
 		uid = mailbox_seq_to_uid(client->box, seq);
 		if (sargs.conditional)
 			ret = mailbox_update_flags_conditional(t, uid, sargs.type, sargs.flags,
@@ -197,11 +204,15 @@ bool cmd_store(struct client *client, const struct imap_arg *args)
 		if (mailbox_mail_get_info(client->box, seq, client->cmd_pool, &info) < 0 ||
 		    info.modseq == array_idx_elem(&old_modseqs, i))
 			continue;
+		/* imap_logout_format's %{deleted}: messages newly marked */
+		if ((info.flags & MAIL_DELETED) != 0 && array_idx_elem(&old_deleted, i) == 0)
+			deleted++;
 		store_send_fetch(client, seq, &info, sargs.silent);
 		/* our own change would come back from the next sync as a
 		   FETCH: remember not to report it again */
 		client_own_flag_change(client, uid);
 	}
+	client->logout_stats.deleted += deleted;
 	/* only the UID form may see EXPUNGEs now (RFC 3501 7.4.1) */
 	if (client->cmd_uid)
 		(void)client_sync(client, true);

@@ -11,6 +11,7 @@
 #include "str.h"
 #include "strfuncs.h"
 #include "utf8.h"
+#include "var-expand.h"
 
 #include <unistd.h>
 
@@ -18,6 +19,8 @@
 #define CLIENT_MAX_LITERAL_ARGS_SIZE (256 * 1024)
 #define CLIENT_READ_CHUNK (64 * 1024)
 #define IMAP_LITERAL_MINUS_MAX_SIZE 4096
+/* how long a disconnected client's last output may take to leave */
+#define CLIENT_DESTROY_FLUSH_MSECS 2000
 
 static void client_handle_input(struct client *client);
 
@@ -72,7 +75,28 @@ static void client_io_input(void *context)
 		return;
 	}
 	client->bytes_in += (uint64_t)ret;
+	if (ret > 0) {
+		client->last_input = ioloop_time;
+		if (client->to_autologout != NULL)
+			timeout_reset(client->to_autologout);
+	}
 	client_handle_input(client);
+}
+
+/* No input for imap_autologout_timeout: Dovecot's autologout. A client in
+   IDLE, or one still reading a response, is not idle. */
+static void client_autologout(void *context)
+{
+	struct client *client = context;
+	uint64_t out = ostream_get_bytes_written(client->output);
+
+	if (client->input_state == CLIENT_INPUT_IDLE || out != client->autologout_out_mark) {
+		client->autologout_out_mark = out;
+		return;
+	}
+	client_kick(client, "Disconnected for inactivity.",
+		    t_strdup_printf("Inactivity - no input for %ld secs",
+				    (long)(ioloop_time - client->last_input)));
 }
 
 struct client *client_create(int fd_in, int fd_out, struct mail_user *user,
@@ -127,6 +151,10 @@ void client_start(struct client *client, const char *greeting)
 	if (greeting != NULL)
 		client_send_line(client, greeting);
 	client->io = io_add(client->fd_in, IO_READ, client_io_input, client);
+	client->last_input = ioloop_time;
+	client->autologout_out_mark = ostream_get_bytes_written(client->output);
+	client->to_autologout = timeout_add(client->set->imap_autologout_timeout * 1000,
+					    client_autologout, client);
 	/* commands already buffered get no read event: run them now */
 	if (line_reader_get_buffered(client->reader) > 0)
 		client->to_start = timeout_add_once(0, client_start_input, client);
@@ -144,6 +172,13 @@ static void client_destroy_timeout(void *context)
 	struct client *client = context;
 
 	client->to_resume = NULL;
+	/* the last responses (BYE, LOGOUT's OK) get a short while to leave;
+	   the loop goes on serving the process's other clients meanwhile */
+	if (ostream_flush(client->output) == 0 &&
+	    client->destroy_flush_waits++ < CLIENT_DESTROY_FLUSH_MSECS / 50) {
+		client->to_resume = timeout_add_once(50, client_destroy_timeout, client);
+		return;
+	}
 	if (client->destroy_callback != NULL)
 		client->destroy_callback(client, client->destroy_context);
 	else
@@ -157,15 +192,68 @@ void client_disconnect(struct client *client, const char *bye, const char *log_r
 	client->disconnected = true;
 	if (bye != NULL)
 		client_send_line(client, t_strdup_printf("* BYE %s", bye));
-	i_info("Disconnected: %s in=%llu out=%llu", log_reason,
-	       (unsigned long long)client->bytes_in,
-	       (unsigned long long)ostream_get_bytes_written(client->output));
+	i_info("Disconnected: %s %s", log_reason, client_logout_string(client));
 	client->disconnect_reason = p_strdup(client->pool, log_reason);
 	if (client->io != NULL)
 		io_remove(&client->io);
+	timeout_remove(&client->to_autologout);
 	if (client->to_resume != NULL)
 		timeout_remove(&client->to_resume);
 	client->to_resume = timeout_add_once(0, client_destroy_timeout, client);
+}
+
+void client_kick(struct client *client, const char *bye, const char *log_reason)
+{
+	/* a FETCH literal or a long response is on its way: a BYE inside it
+	   would corrupt it; the disconnection says enough */
+	bool mid_response = client->cmd_continue != NULL &&
+			    client->input_state != CLIENT_INPUT_IDLE;
+
+	client_disconnect(client, mid_response ? NULL : bye, log_reason);
+}
+
+const char *client_logout_string(struct client *client)
+{
+	const struct client_logout_stats *st = &client->logout_stats;
+	string_t *str = str_new(pool_temp, 128);
+	const char *error;
+#define U64(n) t_strdup_printf("%llu", (unsigned long long)(n))
+	const struct var_expand_table tab[] = {
+		{ 'i', U64(client->bytes_in), "input" },
+		{ 'o', U64(ostream_get_bytes_written(client->output)), "output" },
+		{ '\0', client->session_id, "session" },
+		{ '\0', U64(st->fetch_hdr_count), "fetch_hdr_count" },
+		{ '\0', U64(st->fetch_hdr_bytes), "fetch_hdr_bytes" },
+		{ '\0', U64(st->fetch_body_count), "fetch_body_count" },
+		{ '\0', U64(st->fetch_body_bytes), "fetch_body_bytes" },
+		{ '\0', U64(st->deleted), "deleted" },
+		{ '\0', U64(st->expunged), "expunged" },
+		{ '\0', U64(st->trashed), "trashed" },
+		{ '\0', "0", "autoexpunged" },
+		{ '\0', U64(st->appended), "appended" },
+		{ '\0', NULL, NULL },
+	};
+#undef U64
+
+	if (var_expand(str, client->set->imap_logout_format, tab, &error) < 0) {
+		/* the format is the admin's: say what is wrong once per line */
+		str_truncate(str, 0);
+		str_printfa(str, "in=%llu out=%llu (imap_logout_format: %s)",
+			    (unsigned long long)client->bytes_in,
+			    (unsigned long long)ostream_get_bytes_written(client->output), error);
+	}
+	return str_c(str);
+}
+
+void client_count_fetch(struct client *client, bool header_only, uint64_t fetch_size)
+{
+	if (header_only) {
+		client->logout_stats.fetch_hdr_count++;
+		client->logout_stats.fetch_hdr_bytes += fetch_size;
+	} else {
+		client->logout_stats.fetch_body_count++;
+		client->logout_stats.fetch_body_bytes += fetch_size;
+	}
 }
 
 static void client_send_flags_lines(struct client *client)
@@ -279,14 +367,15 @@ void client_destroy(struct client **_client)
 	if (client->to_resume != NULL)
 		timeout_remove(&client->to_resume);
 	timeout_remove(&client->to_start);
+	timeout_remove(&client->to_autologout);
 	if (client->to_idle != NULL)
 		timeout_remove(&client->to_idle);
 	imap_append_state_free(client);
 	if (client->cmd_free != NULL)
 		client->cmd_free(client);
 	client_close_mailbox(client);
-	/* give what is still buffered (BYE, LOGOUT's OK) a fair chance */
-	fd_set_nonblock(client->fd_out, false);
+	/* what is still buffered (BYE, LOGOUT's OK) gets one more try; never
+	   wait for a client that does not read: the process serves others */
 	(void)ostream_flush(client->output);
 	ostream_destroy(&client->output);
 	line_reader_destroy(&client->reader);

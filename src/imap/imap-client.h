@@ -46,6 +46,13 @@ typedef void client_destroy_callback_t(struct client *client, void *context);
 
 struct imap_append_state;
 
+/* What imap_logout_format reports (Dovecot's %{deleted}, %{expunged}, ...) */
+struct client_logout_stats {
+	uint64_t fetch_hdr_count, fetch_hdr_bytes;
+	uint64_t fetch_body_count, fetch_body_bytes;
+	unsigned int deleted, expunged, trashed, appended;
+};
+
 struct client {
 	pool_t pool;
 	/* cleared after every command */
@@ -96,6 +103,14 @@ struct client {
 	bool input_blocked;
 	const char *disconnect_reason;
 	uint64_t bytes_in;
+	/* the login's session id (%{session} in imap_logout_format), or NULL */
+	const char *session_id;
+	struct client_logout_stats logout_stats;
+	/* autologout: no input for imap_autologout_timeout outside IDLE */
+	struct timeout *to_autologout;
+	time_t last_input;
+	uint64_t autologout_out_mark;
+	unsigned int destroy_flush_waits;
 	client_destroy_callback_t *destroy_callback;
 	void *destroy_context;
 };
@@ -118,6 +133,15 @@ void client_set_destroy_callback(struct client *client, client_destroy_callback_
 /* Sends "* BYE <reason>" unless reason is NULL, logs and schedules the
    destroy (never frees inside the caller's stack). */
 void client_disconnect(struct client *client, const char *bye, const char *log_reason);
+/* The same for a disconnection the client did not ask for (shutdown, an
+   admin's kick): the BYE is left out when it would land inside a response
+   being streamed. */
+void client_kick(struct client *client, const char *bye, const char *log_reason);
+/* imap_logout_format expanded for this client ("in=.. out=.."). */
+const char *client_logout_string(struct client *client);
+/* A body section of fetch_size bytes is being sent: header-only or not
+   (for imap_logout_format's fetch_hdr_* / fetch_body_*). */
+void client_count_fetch(struct client *client, bool header_only, uint64_t fetch_size);
 void client_destroy(struct client **client);
 
 /* Output helpers: the line without CRLF. */

@@ -10,6 +10,7 @@
 #include "imap-quote.h"
 #include "imap-seqset.h"
 #include "imap-util.h"
+#include "mail-user.h"
 #include "str.h"
 #include "strfuncs.h"
 
@@ -224,6 +225,7 @@ static bool cmd_close(struct client *client, const struct imap_arg *args)
 	struct mailbox_transaction *t;
 	struct mail_info info;
 	uint32_t seq, count;
+	unsigned int expunged = 0;
 
 	(void)args;
 	if (!client->box_readonly) {
@@ -232,13 +234,14 @@ static bool cmd_close(struct client *client, const struct imap_arg *args)
 		count = mailbox_count(client->box);
 		for (seq = 1; seq <= count; seq++) {
 			if (mailbox_mail_get_info(client->box, seq, client->cmd_pool, &info) == 0 &&
-			    (info.flags & MAIL_DELETED) != 0)
-				(void)mailbox_expunge(t, info.uid);
+			    (info.flags & MAIL_DELETED) != 0 && mailbox_expunge(t, info.uid) == 0)
+				expunged++;
 		}
 		if (mailbox_transaction_commit(&t, NULL, NULL) < 0) {
 			client_send_storage_error(client, client->box);
 			return true;
 		}
+		client->logout_stats.expunged += expunged;
 	}
 	client_close_mailbox(client);
 	client_send_tagline(client, "OK Close completed.");
@@ -259,6 +262,7 @@ static bool cmd_expunge(struct client *client, const struct imap_arg *args)
 	struct mailbox_transaction *t;
 	struct mail_info info;
 	uint32_t seq, count;
+	unsigned int expunged = 0;
 	const char *str, *error;
 	bool saved = false;
 
@@ -291,12 +295,14 @@ static bool cmd_expunge(struct client *client, const struct imap_arg *args)
 		    !imap_seq_set_contains(&uidset, info.uid,
 					   mailbox_seq_to_uid(client->box, count)))
 			continue;
-		(void)mailbox_expunge(t, info.uid);
+		if (mailbox_expunge(t, info.uid) == 0)
+			expunged++;
 	}
 	if (mailbox_transaction_commit(&t, NULL, NULL) < 0) {
 		client_send_storage_error(client, client->box);
 		return true;
 	}
+	client->logout_stats.expunged += expunged;
 	(void)client_sync(client, true);
 	client_send_tagline(client, "OK Expunge completed.");
 	return true;
@@ -480,6 +486,25 @@ static bool cmd_namespace(struct client *client, const struct imap_arg *args)
 
 /* ---- COPY / MOVE ---- */
 
+/* Whether box has the \Trash special use (for %{trashed}). */
+static bool mailbox_is_trash(struct mailbox *box)
+{
+	struct mail_namespace *ns = mailbox_get_namespace(box);
+	const char *name = mailbox_get_vname(box), *const *flags;
+
+	if (ns == NULL)
+		return false;
+	if (strncmp(name, ns->prefix, strlen(ns->prefix)) == 0)
+		name += strlen(ns->prefix);
+	flags = p_strsplit_spaces(pool_temp, mailbox_list_get_special_use(ns, name, pool_temp),
+				  " ");
+	for (; *flags != NULL; flags++) {
+		if (strcasecmp(*flags, "\\Trash") == 0)
+			return true;
+	}
+	return false;
+}
+
 static bool cmd_copy_full(struct client *client, const struct imap_arg *args, bool move)
 {
 	struct mail_transaction_commit_changes changes;
@@ -550,6 +575,8 @@ static bool cmd_copy_full(struct client *client, const struct imap_arg *args, bo
 		mailbox_free(&dest);
 		return true;
 	}
+	if (mailbox_is_trash(dest))
+		client->logout_stats.trashed += array_count(&src_uids);
 	mailbox_free(&dest);
 	if (array_count(&src_uids) == 0) {
 		client_send_tagline(client,

@@ -303,6 +303,12 @@ static void fetch_send_literal_header(struct fetch_context *ctx, const struct im
 	}
 	(void)ostream_send_str(ctx->client->output, t_strdup_printf("%s {%llu}\r\n", item->name,
 								    (unsigned long long)size));
+	client_count_fetch(ctx->client,
+			   item->section.type == MESSAGE_SECTION_HEADER ||
+				   item->section.type == MESSAGE_SECTION_HEADER_FIELDS ||
+				   item->section.type == MESSAGE_SECTION_HEADER_FIELDS_NOT ||
+				   item->section.type == MESSAGE_SECTION_MIME,
+			   size);
 	ctx->vskip = item->partial ? item->partial_offset : 0;
 	ctx->vleft = size;
 	ctx->last_cr = false;

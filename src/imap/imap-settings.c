@@ -32,6 +32,12 @@ static const struct setting_def imap_defs[] = {
      .min = 1,
      .flags = SET_FLAG_FILTERABLE},
     DEF(SET_STR_VARS, imap_logout_format, IMAP_LOGOUT_FORMAT_DEFAULT),
+    {.type = SET_TIME,
+     .key = "imap_autologout_timeout",
+     .offset = offsetof(struct imap_settings, imap_autologout_timeout),
+     .default_value = "30 mins",
+     .min = 1,
+     .flags = SET_FLAG_FILTERABLE},
     DEF(SET_BOOL, imap_literal_minus, "no"),
     DEF(SET_STR, imap_id_send, "name *"),
     DEF(SET_BOOL, mail_debug, "no"),
@@ -90,6 +96,7 @@ struct imap_settings *imap_settings_default(pool_t pool)
 	set->imap_capability = "";
 	set->imap_idle_notify_interval = 120;
 	set->imap_logout_format = IMAP_LOGOUT_FORMAT_DEFAULT;
+	set->imap_autologout_timeout = 30 * 60;
 	set->imap_id_send = "name *";
 	return set;
 }

@@ -11,6 +11,8 @@ struct imap_settings {
 	const char *imap_capability;
 	unsigned int imap_idle_notify_interval;
 	const char *imap_logout_format;
+	/* Roost only: Dovecot's hard-coded 30 minutes of autologout */
+	unsigned int imap_autologout_timeout;
 	bool imap_literal_minus;
 	const char *imap_id_send;
 	bool mail_debug;

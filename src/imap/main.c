@@ -1,25 +1,30 @@
 /* imap: the post-login IMAP process.
 
-   What it does: takes one hand-off from imap-login on its unix listener
-   (login/imap), redeems the login at auth-master, becomes the mail user
-   (userdb uid/gid or mail_uid/mail_gid, first/last_valid_uid/gid, never
-   root), registers the session at anvil, answers the login process, and
-   serves the IMAP session (imap-client.c) on the user's mailboxes. The
-   tagged OK of the client's LOGIN/AUTHENTICATE is sent from here, with the
-   post-login capabilities, as Dovecot's imap does.
+   What it does: takes hand-offs from imap-login on its unix listener
+   (login/imap) and serves each as an IMAP session (imap-client.c) on the
+   user's mailboxes. One process serves up to client_limit sessions, all of
+   one uid/gid: the first login makes the process that user's uid/gid for
+   good, a login of another uid is left to another process
+   (src/lib-login/postlogin-service.h: redeem at auth-master, uid/gid from
+   the userdb or mail_uid/mail_gid, first/last_valid_uid/gid, never root;
+   anvil registration, kicks). With client_limit = 1 (Dovecot's default)
+   every session has its own process. The tagged OK of the client's
+   LOGIN/AUTHENTICATE is sent from here, with the post-login capabilities,
+   as Dovecot's imap does. SIGTERM ends every session with
+   "* BYE Server shutting down.".
 
    Privileges: started as root (the built-in service has no user), so that
-   it can become any mail user; it drops for good before it reads a single
-   byte from the client or touches mail.
+   it can become any mail user; it drops for good at its first hand-off,
+   before it reads a single byte from a client or touches mail.
 
-   Untrusted input: the hand-off request comes from a login process, which
-   handled untrusted input: it is checked strictly (login-handoff-server.h);
-   the client's commands go through the bounded reader and the IMAP parser
-   of imap-client.c. */
+   Untrusted input: hand-off requests come from login processes, which
+   handled untrusted input: they are checked strictly
+   (login-handoff-server.h), and the uid comes from auth, never from the
+   login process; the clients' commands go through the bounded reader and
+   the IMAP parser of imap-client.c. */
 #include "lib.h"
 #include "master-service.h"
-#include "anvil-client.h"
-#include "login-handoff-server.h"
+#include "postlogin-service.h"
 
 #include "mail-storage-settings.h"
 #include "mail-user.h"
@@ -27,61 +32,80 @@
 #include "imap-settings.h"
 
 #define POSTLOGIN_SERVICE "imap"
+#define IMAP_SHUTDOWN_MSG "Server shutting down."
 
 static struct master_service *service;
-static const struct login_handoff_settings *set;
-static struct anvil_client *anvil;
+static struct postlogin_service *postlogin;
 static const struct mail_storage_settings *storage_set;
 static const struct imap_settings *imap_set;
 static pool_t pool;
 
 static void client_destroyed(struct client *client, void *context)
 {
-	struct client **clientp = context;
+	struct postlogin_session *session = context;
 
-	(void)client;
-	client_destroy(clientp);
-	i_free(clientp);
-	master_service_client_connection_destroyed(service);
+	client_destroy(&client);
+	session->context = NULL;
+	postlogin_session_end(&session);
 }
+
+static void imap_session_start(struct postlogin_session *session)
+{
+	const struct mail_storage_settings *user_set =
+		mail_storage_settings_apply_userdb(storage_set, session->user.fields,
+						   session->pool);
+	const struct login_handoff_client *hclient = &session->client;
+	struct mail_user *mail_user;
+	struct client *client;
+	const char *error;
+
+	if (mail_user_create(user_set, session->user.username,
+			     session->user.home[0] == '\0' ? NULL : session->user.home,
+			     &mail_user, &error) < 0) {
+		static const char reply[] = "* BYE Internal error occurred. Refer to server log "
+					    "for more information.\r\n";
+
+		i_error("%s", error);
+		if (write(hclient->client_fd, reply, sizeof(reply) - 1) < 0) {
+			/* the client is gone anyway */
+		}
+		close(hclient->client_fd);
+		postlogin_session_end(&session);
+		return;
+	}
+	client = client_create(hclient->client_fd, hclient->client_fd, mail_user, imap_set);
+	client->session_id = p_strdup(client->pool, session->session_id);
+	if (!client_add_pipelined_input(client, hclient->input, hclient->req.client_input_size))
+		i_error("pipelined input after login does not fit the line buffer; dropped");
+	client_set_destroy_callback(client, client_destroyed, session);
+	session->context = client;
+	client_start(client, t_strdup_printf("%s OK [CAPABILITY %s] Logged in",
+					     hclient->req.tag, client_capability(client)));
+}
+
+/* Dovecot's doveadm kick and shutdown both say "Server shutting down." to
+   the client; the log tells them apart. */
+static void imap_session_kick(struct postlogin_session *session)
+{
+	if (session->context != NULL)
+		client_kick(session->context, IMAP_SHUTDOWN_MSG, "Kicked by admin");
+}
+
+static void imap_session_shutdown(struct postlogin_session *session)
+{
+	if (session->context != NULL)
+		client_kick(session->context, IMAP_SHUTDOWN_MSG, IMAP_SHUTDOWN_MSG);
+}
+
+static const struct postlogin_callbacks imap_callbacks = {
+	.session_start = imap_session_start,
+	.session_kick = imap_session_kick,
+	.session_shutdown = imap_session_shutdown,
+};
 
 static void client_connected(struct master_service_connection *conn)
 {
-	struct login_handoff_client hclient;
-	struct login_handoff_user user;
-	struct mail_user *mail_user;
-	struct client **clientp;
-	const char *error;
-
-	if (login_handoff_server_accept(conn->fd, set, pool, &hclient, &user) < 0)
-		return;
-	/* the hand-off connection has done its job; the client is ours */
-	conn->accepted = true;
-	close(conn->fd);
-	login_handoff_session_started(set, anvil, POSTLOGIN_SERVICE, &hclient, &user, pool);
-	const struct mail_storage_settings *user_set =
-		mail_storage_settings_apply_userdb(storage_set, user.fields, pool);
-
-	if (mail_user_create(user_set, user.username, user.home[0] == '\0' ? NULL : user.home,
-			     &mail_user, &error) < 0) {
-		i_error("%s", error);
-		const char *reply = t_strdup_printf(
-			"* BYE Internal error occurred. Refer to server log for more "
-			"information.\r\n");
-		if (write(hclient.client_fd, reply, strlen(reply)) < 0) {
-			/* the client is gone anyway */
-		}
-		close(hclient.client_fd);
-		master_service_client_connection_destroyed(service);
-		return;
-	}
-	clientp = i_new(struct client *, 1);
-	*clientp = client_create(hclient.client_fd, hclient.client_fd, mail_user, imap_set);
-	if (!client_add_pipelined_input(*clientp, hclient.input, hclient.req.client_input_size))
-		i_error("pipelined input after login does not fit the line buffer; dropped");
-	client_set_destroy_callback(*clientp, client_destroyed, clientp);
-	client_start(*clientp, t_strdup_printf("%s OK [CAPABILITY %s] Logged in",
-					       hclient.req.tag, client_capability(*clientp)));
+	postlogin_service_connection(postlogin, conn);
 }
 
 int main(int argc, char *argv[])
@@ -93,7 +117,7 @@ int main(int argc, char *argv[])
 
 	service = master_service_init(POSTLOGIN_SERVICE, MASTER_SERVICE_FLAG_NO_DROP, &argc, &argv);
 	pool = pool_alloconly_create("imap", 4096);
-	login_handoff_service_init(service, POSTLOGIN_SERVICE, pool, &set, &anvil);
+	postlogin = postlogin_service_init(service, POSTLOGIN_SERVICE, &imap_callbacks);
 	memset(&filter, 0, sizeof(filter));
 	filter.protocol = POSTLOGIN_SERVICE;
 	config = master_service_get_config(service);
@@ -107,7 +131,7 @@ int main(int argc, char *argv[])
 	imap_set = setp;
 	master_service_init_finish(service);
 	master_service_run(service, client_connected);
-	anvil_client_deinit(&anvil);
+	postlogin_service_deinit(&postlogin);
 	master_service_deinit(&service);
 	pool_unref(&pool);
 	return 0;

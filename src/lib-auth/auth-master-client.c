@@ -1,6 +1,7 @@
 /* Client of the auth master/userdb protocol: synchronous requests with a
    deadline, over the one bounded line reader. */
 #include "lib.h"
+#include "ioloop.h"
 #include "net.h"
 #include "hex.h"
 #include "line-reader.h"
@@ -389,4 +390,276 @@ int auth_master_user_list(struct auth_master_client *client, const char *user_ma
 	array_push(&users, &null);
 	*users_r = array_front(&users);
 	return 0;
+}
+
+/* ---- asynchronous REQUEST ---- */
+
+struct auth_master_async_request {
+	unsigned int id;
+	pool_t pool;
+	auth_master_async_callback_t *callback;
+	void *context;
+	struct timeout *to;
+	struct auth_master_async *conn;
+};
+
+struct auth_master_async {
+	char *path;
+	unsigned int timeout_msecs;
+	int fd;
+	struct io *io, *io_out;
+	struct line_reader *reader;
+	string_t *output;
+	unsigned int next_id;
+	ARRAY(struct auth_master_async_request *) requests;
+	char *last_error;
+};
+
+static void async_request_free(struct auth_master_async_request **_req)
+{
+	struct auth_master_async_request *req = *_req;
+
+	*_req = NULL;
+	timeout_remove(&req->to);
+	i_free(req);
+}
+
+static struct auth_master_async_request *async_request_take(struct auth_master_async *conn,
+							    unsigned int id)
+{
+	for (unsigned int i = 0; i < array_count(&conn->requests); i++) {
+		struct auth_master_async_request *req = array_idx_elem(&conn->requests, i);
+
+		if (req->id == id) {
+			array_delete(&conn->requests, i, 1);
+			return req;
+		}
+	}
+	return NULL;
+}
+
+static void async_request_finish(struct auth_master_async_request *req, int ret,
+				 const char *username, const char *const *fields,
+				 const char *error)
+{
+	auth_master_async_callback_t *callback = req->callback;
+	void *context = req->context;
+
+	async_request_free(&req);
+	callback(ret, username, fields, error, context);
+}
+
+static void async_request_timeout(void *context);
+
+/* Pending requests fail from the loop (never inside the caller's call). */
+static void async_disconnect(struct auth_master_async *conn, const char *error)
+{
+	if (conn->fd == -1)
+		return;
+	i_free(conn->last_error);
+	conn->last_error = i_strdup(error);
+	io_remove(&conn->io);
+	io_remove(&conn->io_out);
+	line_reader_destroy(&conn->reader);
+	i_close_fd(&conn->fd);
+	str_truncate(conn->output, 0);
+	array_foreach(&conn->requests, reqp) {
+		timeout_remove(&(*reqp)->to);
+		(*reqp)->to = timeout_add_once(0, async_request_timeout, *reqp);
+	}
+}
+
+static void async_input(void *context)
+{
+	struct auth_master_async *conn = context;
+	const char *line, *const *args, *username, *const *fields, *error;
+	struct auth_master_async_request *req;
+	unsigned int id;
+	size_t len;
+	ssize_t ret = line_reader_fill(conn->reader);
+	int result;
+
+	for (;;) {
+		enum line_reader_result res = line_reader_next_line(conn->reader, &line, &len);
+
+		if (res == LINE_READER_MORE)
+			break;
+		if (res == LINE_READER_TOO_LONG || strlen(line) != len) {
+			async_disconnect(conn, t_strdup_printf(
+				"auth server (%s) sent a malformed line", conn->path));
+			return;
+		}
+		args = auth_fields_split_line(pool_temp, line);
+		if (args == NULL || args[0] == NULL || args[1] == NULL ||
+		    str_to_uint(args[1], &id) < 0) {
+			async_disconnect(conn, t_strdup_printf(
+				"auth server (%s) sent a malformed reply", conn->path));
+			return;
+		}
+		req = async_request_take(conn, id);
+		if (req == NULL)
+			continue; /* aborted, or timed out */
+		result = auth_master_parse_reply(line, id, req->pool, &username, &fields, &error);
+		if (result == -2) {
+			error = t_strdup_printf("auth server (%s): %s", conn->path, error);
+			result = -1;
+		}
+		async_request_finish(req, result, username, fields, result < 0 ? error : NULL);
+		if (conn->fd == -1)
+			return;
+	}
+	if (ret < 0) {
+		async_disconnect(conn, line_reader_is_eof(conn->reader) ?
+			t_strdup_printf("auth server (%s) disconnected", conn->path) :
+			t_strdup_printf("read(%s) failed: %s", conn->path,
+					line_reader_get_error(conn->reader)));
+	}
+}
+
+static void async_output(void *context);
+
+static void async_flush(struct auth_master_async *conn)
+{
+	while (str_len(conn->output) > 0) {
+		ssize_t ret = write(conn->fd, str_data(conn->output), str_len(conn->output));
+
+		if (ret < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			async_disconnect(conn, t_strdup_printf("write(%s) failed: %m",
+							       conn->path));
+			return;
+		}
+		str_delete(conn->output, 0, (size_t)ret);
+	}
+	if (str_len(conn->output) == 0)
+		io_remove(&conn->io_out);
+	else if (conn->io_out == NULL)
+		conn->io_out = io_add(conn->fd, IO_WRITE, async_output, conn);
+}
+
+static void async_output(void *context)
+{
+	async_flush(context);
+}
+
+int auth_master_async_connect(const char *socket_path, unsigned int timeout_msecs,
+			      struct auth_master_async **conn_r, const char **error_r)
+{
+	struct auth_master_client *sync = auth_master_client_create(socket_path, timeout_msecs);
+	struct auth_master_async *conn;
+	/* the handshake is the synchronous client's; then the fd is ours */
+	struct io_context *prev = io_context_switch(NULL);
+
+	sync->deadline = now_msecs() + sync->timeout_msecs;
+	if (auth_master_connect(sync, error_r) < 0) {
+		auth_master_client_destroy(&sync);
+		(void)io_context_switch(prev);
+		return -1;
+	}
+	conn = i_new(struct auth_master_async, 1);
+	conn->path = i_strdup(socket_path);
+	conn->timeout_msecs = sync->timeout_msecs;
+	conn->fd = sync->fd;
+	conn->reader = sync->reader;
+	sync->fd = -1;
+	sync->reader = NULL;
+	auth_master_client_destroy(&sync);
+	conn->output = str_new(pool_system, 256);
+	conn->next_id = 1;
+	i_array_init(&conn->requests, 8);
+	conn->io = io_add(conn->fd, IO_READ, async_input, conn);
+	(void)io_context_switch(prev);
+	*conn_r = conn;
+	return 0;
+}
+
+void auth_master_async_destroy(struct auth_master_async **_conn)
+{
+	struct auth_master_async *conn = *_conn;
+
+	if (conn == NULL)
+		return;
+	*_conn = NULL;
+	while (array_count(&conn->requests) > 0) {
+		struct auth_master_async_request *req = array_idx_elem(&conn->requests, 0);
+
+		array_delete(&conn->requests, 0, 1);
+		async_request_free(&req);
+	}
+	io_remove(&conn->io);
+	io_remove(&conn->io_out);
+	if (conn->reader != NULL)
+		line_reader_destroy(&conn->reader);
+	i_close_fd(&conn->fd);
+	i_free(conn->last_error);
+	str_free(&conn->output);
+	array_free(&conn->requests);
+	i_free(conn->path);
+	i_free(conn);
+}
+
+bool auth_master_async_is_connected(const struct auth_master_async *conn)
+{
+	return conn->fd != -1;
+}
+
+static void async_request_timeout(void *context)
+{
+	struct auth_master_async_request *req = context;
+	struct auth_master_async *conn = req->conn;
+
+	req = async_request_take(conn, req->id);
+	i_assert(req != NULL);
+	if (conn->fd != -1) {
+		async_request_finish(req, -1, NULL, NULL, t_strdup_printf(
+			"Timeout waiting for auth server (%s)", conn->path));
+	} else {
+		async_request_finish(req, -1, NULL, NULL, conn->last_error != NULL ?
+			t_strdup(conn->last_error) :
+			t_strdup_printf("not connected to the auth server (%s)", conn->path));
+	}
+}
+
+unsigned int auth_master_async_request(struct auth_master_async *conn, pid_t client_pid,
+				       unsigned int client_id, const unsigned char *cookie,
+				       size_t cookie_size, bool peek, pool_t pool,
+				       auth_master_async_callback_t *callback, void *context)
+{
+	struct auth_master_async_request *req = i_new(struct auth_master_async_request, 1);
+	string_t *line = str_new(pool_temp, 128);
+	struct io_context *prev = io_context_switch(NULL);
+
+	req->id = conn->next_id++;
+	if (conn->next_id == 0)
+		conn->next_id = 1;
+	req->pool = pool;
+	req->callback = callback;
+	req->context = context;
+	req->conn = conn;
+	array_push(&conn->requests, &req);
+	/* a failed connection answers from the loop, like a late reply */
+	req->to = timeout_add_once(conn->fd == -1 ? 0 : conn->timeout_msecs,
+				   async_request_timeout, req);
+	if (conn->fd != -1) {
+		str_printfa(line, "REQUEST\t%u\t%ld\t%u\t", req->id, (long)client_pid,
+			    client_id);
+		hex_encode(cookie, cookie_size, line);
+		if (peek)
+			str_append(line, "\tpeek");
+		str_append_c(line, '\n');
+		str_append_str(conn->output, line);
+		if (conn->io_out == NULL)
+			async_flush(conn);
+	}
+	(void)io_context_switch(prev);
+	return req->id;
+}
+
+void auth_master_async_abort(struct auth_master_async *conn, unsigned int id)
+{
+	struct auth_master_async_request *req = async_request_take(conn, id);
+
+	if (req != NULL)
+		async_request_free(&req);
 }

@@ -64,6 +64,36 @@ int auth_master_user_list(struct auth_master_client *client, const char *user_ma
 			  const struct auth_master_user_info *info, pool_t pool,
 			  const char *const **users_r, const char **error_r);
 
+/* The asynchronous REQUEST, for a post-login process that serves many
+   clients from its event loop: one connection, opened (and its handshake
+   done, synchronously) by auth_master_async_connect() while the process
+   may still open the socket, then kept; requests are pipelined and
+   answered from the ioloop. After the connection is lost, requests fail
+   (the caller decides what a process that cannot redeem logins does). */
+struct auth_master_async;
+
+/* ret: 1 found (username, fields from the request's pool), 0 not found
+   (forged or expired login), -1 failure (error). */
+typedef void auth_master_async_callback_t(int ret, const char *username,
+					  const char *const *fields, const char *error,
+					  void *context);
+
+int auth_master_async_connect(const char *socket_path, unsigned int timeout_msecs,
+			      struct auth_master_async **conn_r, const char **error_r);
+/* Pending requests are dropped without their callbacks. */
+void auth_master_async_destroy(struct auth_master_async **conn);
+bool auth_master_async_is_connected(const struct auth_master_async *conn);
+/* REQUEST (peek: without redeeming, see auth-master-interface.h). The
+   callback runs from the ioloop, never from here; it gets the answer or a
+   failure after the timeout given at connect. Returns an id for
+   auth_master_async_abort(). */
+unsigned int auth_master_async_request(struct auth_master_async *conn, pid_t client_pid,
+				       unsigned int client_id, const unsigned char *cookie,
+				       size_t cookie_size, bool peek, pool_t pool,
+				       auth_master_async_callback_t *callback, void *context);
+/* Forgets request id: its callback is not called. */
+void auth_master_async_abort(struct auth_master_async *conn, unsigned int id);
+
 /* Parses one answer line of USER/PASS/REQUEST for request id: returns 1
    (found: *username_r, *fields_r), 0 (NOTFOUND), -1 (FAIL, *error_r the
    reason) or -2 (the line is malformed or for another id). Pure; exposed

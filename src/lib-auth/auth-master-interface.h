@@ -27,12 +27,17 @@
      S: DONE TAB <id> [TAB fail]
 
      C: REQUEST TAB <id> TAB <client pid> TAB <client auth id> TAB <cookie hex>
+        [TAB peek]
      S: USER TAB <id> TAB <user> [TAB <userdb field>]...   (or NOTFOUND / FAIL)
 
    REQUEST redeems a successful client-protocol login: <client pid> is the
    CPID the login process sent on its auth connection, <client auth id> the
    id of its AUTH request, <cookie> the COOKIE that connection was given.
    A request can be redeemed once, within AUTH_CLIENT_REQUEST_KEEP_SECS.
+   With "peek" the answer is the same but the login is not redeemed: a
+   post-login process bound to one uid uses it to learn a user's uid/gid
+   before it takes the login for good (and leaves it to another process
+   when they differ).
 
    Optional parameters of USER/PASS are the client protocol's AUTH ones
    (lip, rip, lport, rport, session, local_name, debug). A malformed line

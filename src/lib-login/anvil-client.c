@@ -23,6 +23,8 @@ struct anvil_client {
 	string_t *output;
 	ARRAY(struct anvil_query) queries;
 	struct timeout *to_fail;
+	anvil_kick_callback_t *kick_callback;
+	void *kick_context;
 };
 
 static void anvil_client_fail(struct anvil_client *client, const char *reason);
@@ -98,6 +100,13 @@ static void anvil_client_input(void *context)
 
 		if (res == LINE_READER_MORE)
 			break;
+		if (res == LINE_READER_LINE && client->kick_callback != NULL &&
+		    str_begins(line, ANVIL_KICK_PREFIX, &line)) {
+			client->kick_callback(line, client->kick_context);
+			if (client->fd == -1)
+				return;
+			continue;
+		}
 		if (res == LINE_READER_TOO_LONG || array_count(&client->queries) == 0) {
 			anvil_client_fail(client, res == LINE_READER_TOO_LONG ?
 					  "reply too long" : "unexpected reply");
@@ -154,6 +163,19 @@ void anvil_client_deinit(struct anvil_client **_client)
 	str_free(&client->output);
 	array_free(&client->queries);
 	i_free(client);
+}
+
+void anvil_client_set_kick_callback(struct anvil_client *client,
+				    anvil_kick_callback_t *callback, void *context)
+{
+	client->kick_callback = callback;
+	client->kick_context = context;
+	if (client->io == NULL && client->fd != -1) {
+		struct io_context *prev = io_context_switch(NULL);
+
+		client->io = io_add(client->fd, IO_READ, anvil_client_input, client);
+		(void)io_context_switch(prev);
+	}
 }
 
 bool anvil_client_is_connected(const struct anvil_client *client)

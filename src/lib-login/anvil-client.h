@@ -21,6 +21,13 @@ int anvil_client_connect(const char *path, struct anvil_client **client_r,
 void anvil_client_deinit(struct anvil_client **client);
 bool anvil_client_is_connected(const struct anvil_client *client);
 
+/* A post-login process (which owns sessions) gets anvil's unsolicited
+   "KICK TAB <user>" lines (anvil-interface.h): callback(user, context) runs
+   from the ioloop for each. Starts reading at once. */
+typedef void anvil_kick_callback_t(const char *user, void *context);
+void anvil_client_set_kick_callback(struct anvil_client *client,
+				    anvil_kick_callback_t *callback, void *context);
+
 /* A command without a reply (CONNECT, DISCONNECT, PENALTY-INC). cmd is the
    line without LF, fields already made safe with anvil_client_field(). */
 void anvil_client_cmd(struct anvil_client *client, const char *cmd);

@@ -21,6 +21,15 @@
      C: WHO
      S: <user> TAB <service> TAB <pid> TAB <ip>  one line per session
      S: (an empty line ends the list)
+     C: KICK TAB <user mask>            ('*' and '?' match any text / char)
+     S: <user>                          once per user whose sessions anvil
+     S: (an empty line ends the list)   told their processes to close
+   and, unsolicited, to every connection that registered a session of such
+   a user (the post-login process serving it):
+     S: KICK TAB <user>
+   A connection that registers sessions must therefore not send WHO or
+   KICK (their answers could not be told from these lines); the answers to
+   LOOKUP and PENALTY-GET start with a digit.
    Login penalty (login processes):
      C: PENALTY-GET TAB <ip>
      S: <recent failures> TAB <unix time of the last one, 0 if none>
@@ -41,6 +50,9 @@
 
 #define ANVIL_PENALTY_MAX 8
 #define ANVIL_PENALTY_EXPIRE_SECS (60 * 60)
+
+/* the unsolicited line, with the TAB */
+#define ANVIL_KICK_PREFIX "KICK\t"
 
 /* the listeners, relative to base_dir */
 #define ANVIL_SOCKET_NAME "anvil"

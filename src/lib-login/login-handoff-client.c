@@ -35,6 +35,8 @@ int login_handoff_parse_reply(const char *line, enum login_handoff_result *resul
 			*result_r = LOGIN_HANDOFF_TEMP_FAIL;
 		else if (strcmp(args[1], "perm") == 0)
 			*result_r = LOGIN_HANDOFF_PERM_FAIL;
+		else if (strcmp(args[1], "retry") == 0)
+			*result_r = LOGIN_HANDOFF_RETRY;
 		else
 			return -1;
 		*reason_r = str_sanitize(pool_temp, args[2], 200);

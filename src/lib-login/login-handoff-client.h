@@ -17,6 +17,9 @@ enum login_handoff_result {
 	LOGIN_HANDOFF_TEMP_FAIL,
 	/* FAIL perm: this user cannot be served (e.g. uid not allowed) */
 	LOGIN_HANDOFF_PERM_FAIL,
+	/* FAIL retry: that process serves another uid and left the login
+	   untouched: hand it off again (it lands on another process) */
+	LOGIN_HANDOFF_RETRY,
 };
 
 /* pid: the post-login process (OK only). reason: for the log (never for

@@ -5,10 +5,6 @@
 #include "fdpass.h"
 #include "var-expand.h"
 #include "restrict-access.h"
-#include "auth-master-client.h"
-#include "anvil-client.h"
-#include "anvil-interface.h"
-#include "master-service.h"
 #include "login-handoff-server.h"
 
 #include <poll.h>
@@ -110,22 +106,31 @@ int login_handoff_request_check(const void *data, size_t size,
 int login_handoff_server_read(int fd, pool_t pool, struct login_handoff_client *client_r,
 			      const char **error_r)
 {
-	size_t max = sizeof(struct login_handoff_request) + LOGIN_HANDOFF_MAX_INPUT;
-	unsigned char *buf = p_malloc(pool, max + 1);
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	uid_t uid;
-	gid_t gid;
-	ssize_t ret;
-	int ret2;
+	int ret;
 
 	memset(client_r, 0, sizeof(*client_r));
 	client_r->client_fd = -1;
-	ret2 = poll(&pfd, 1, LOGIN_HANDOFF_READ_TIMEOUT_MSECS);
-	if (ret2 <= 0) {
-		*error_r = ret2 == 0 ? "timed out waiting for the hand-off request" :
-				       t_strdup_printf("poll() failed: %m");
+	ret = poll(&pfd, 1, LOGIN_HANDOFF_READ_TIMEOUT_MSECS);
+	if (ret <= 0) {
+		*error_r = ret == 0 ? "timed out waiting for the hand-off request" :
+				      t_strdup_printf("poll() failed: %m");
 		return -1;
 	}
+	return login_handoff_server_read_ready(fd, pool, client_r, error_r);
+}
+
+int login_handoff_server_read_ready(int fd, pool_t pool, struct login_handoff_client *client_r,
+				    const char **error_r)
+{
+	size_t max = sizeof(struct login_handoff_request) + LOGIN_HANDOFF_MAX_INPUT;
+	unsigned char *buf = p_malloc(pool, max + 1);
+	uid_t uid;
+	gid_t gid;
+	ssize_t ret;
+
+	memset(client_r, 0, sizeof(*client_r));
+	client_r->client_fd = -1;
 	/* the login process sends the whole request in one message */
 	ret = fd_read(fd, buf, max + 1, &client_r->client_fd);
 	if (ret <= 0) {
@@ -155,24 +160,6 @@ int login_handoff_server_read(int fd, pool_t pool, struct login_handoff_client *
 		return -1;
 	}
 	return 0;
-}
-
-int login_handoff_server_redeem(const struct login_handoff_client *client,
-				const char *auth_master_path, pool_t pool,
-				struct login_handoff_user *user_r, const char **error_r)
-{
-	struct auth_master_client *auth;
-	int ret;
-
-	memset(user_r, 0, sizeof(*user_r));
-	auth = auth_master_client_create(auth_master_path, AUTH_MASTER_DEFAULT_TIMEOUT_MSECS);
-	ret = auth_master_request(auth, client->login_pid, client->req.auth_id,
-				  client->req.cookie, sizeof(client->req.cookie), pool,
-				  &user_r->username, &user_r->fields, error_r);
-	auth_master_client_destroy(&auth);
-	if (ret == 0)
-		*error_r = "auth does not know this login (forged or expired hand-off)";
-	return ret;
 }
 
 static const char *field_find(const char *const *fields, const char *key)
@@ -206,12 +193,10 @@ static const struct var_expand_table *user_var_table(const char *username, const
 	return tab;
 }
 
-int login_handoff_server_become(const struct login_handoff_settings *set,
-				struct login_handoff_user *user, const char **error_r)
+int login_handoff_server_resolve(const struct login_handoff_settings *set,
+				 struct login_handoff_user *user, const char **error_r)
 {
-	struct restrict_access_settings rset;
 	const char *uid_str, *gid_str, *home, *error;
-	struct stat st;
 	uid_t uid;
 	gid_t gid = (gid_t)-1, user_gid;
 
@@ -259,9 +244,22 @@ int login_handoff_server_become(const struct login_handoff_settings *set,
 		}
 		home = str_c(str);
 	}
+	user->uid = uid;
+	user->gid = gid;
+	user->home = home == NULL ? "" : p_strdup(pool_temp, home);
+	return 0;
+}
+
+int login_handoff_server_become(const struct login_handoff_settings *set,
+				struct login_handoff_user *user, const char **error_r)
+{
+	struct restrict_access_settings rset;
+
+	if (login_handoff_server_resolve(set, user, error_r) < 0)
+		return -1;
 	memset(&rset, 0, sizeof(rset));
-	rset.uid = uid;
-	rset.gid = gid;
+	rset.uid = user->uid;
+	rset.gid = user->gid;
 	rset.user = user->username;
 	rset.first_valid_uid = set->first_valid_uid;
 	rset.last_valid_uid = set->last_valid_uid;
@@ -270,22 +268,31 @@ int login_handoff_server_become(const struct login_handoff_settings *set,
 	rset.refuse_root = true;
 	if (restrict_access(&rset, error_r) < 0)
 		return -1;
-	user->uid = uid;
-	user->gid = gid;
-	user->home = home == NULL ? "" : p_strdup(pool_temp, home);
-	if (user->home[0] != '\0') {
-		if (chdir(user->home) < 0) {
-			if (errno != ENOENT)
-				i_error("chdir(%s) failed: %m", user->home);
-		} else if (stat(".", &st) == 0 && st.st_uid != uid) {
-			i_warning("home %s is owned by uid %u, not by the user's uid %u",
-				  user->home, (unsigned int)st.st_uid, (unsigned int)uid);
-		}
-	}
+	login_handoff_server_chdir_home(user);
 	return 0;
 }
 
+void login_handoff_server_chdir_home(const struct login_handoff_user *user)
+{
+	struct stat st;
+
+	if (user->home[0] == '\0')
+		return;
+	if (chdir(user->home) < 0) {
+		if (errno != ENOENT)
+			i_error("chdir(%s) failed: %m", user->home);
+	} else if (stat(".", &st) == 0 && st.st_uid != user->uid) {
+		i_warning("home %s is owned by uid %u, not by the user's uid %u", user->home,
+			  (unsigned int)st.st_uid, (unsigned int)user->uid);
+	}
+}
+
 void login_handoff_server_reply(int fd, bool ok, bool temp, const char *reason)
+{
+	login_handoff_server_reply_code(fd, ok, ok ? NULL : temp ? "temp" : "perm", reason);
+}
+
+void login_handoff_server_reply_code(int fd, bool ok, const char *code, const char *reason)
 {
 	const char *line;
 	size_t len;
@@ -299,10 +306,9 @@ void login_handoff_server_reply(int fd, bool ok, bool temp, const char *reason)
 			if ((unsigned char)*p < 0x20)
 				*p = ' ';
 		}
-		line = t_strdup_printf("FAIL\t%s\t%s\n", temp ? "temp" : "perm", r);
+		line = t_strdup_printf("FAIL\t%s\t%s\n", code, r);
 		if (strlen(line) >= LOGIN_HANDOFF_MAX_REPLY)
-			line = t_strdup_printf("FAIL\t%s\t(reason too long)\n",
-					       temp ? "temp" : "perm");
+			line = t_strdup_printf("FAIL\t%s\t(reason too long)\n", code);
 	}
 	len = strlen(line);
 	/* a short line on a fresh socket: fits in the kernel buffer */
@@ -333,80 +339,4 @@ const char *login_handoff_log_prefix(const struct login_handoff_settings *set,
 			    session_id);
 	}
 	return str_c(str);
-}
-
-int login_handoff_server_accept(int fd, const struct login_handoff_settings *set, pool_t pool,
-				struct login_handoff_client *client_r,
-				struct login_handoff_user *user_r)
-{
-	const char *error, *path;
-	int ret;
-
-	if (login_handoff_server_read(fd, pool, client_r, &error) < 0) {
-		i_error("hand-off from login process: %s", error);
-		login_handoff_server_reply(fd, false, true, "invalid hand-off request");
-		return -1;
-	}
-	path = t_strdup_printf("%s/auth-master", set->base_dir);
-	ret = login_handoff_server_redeem(client_r, path, pool, user_r, &error);
-	if (ret <= 0) {
-		i_error("hand-off from login process %ld: %s", (long)client_r->login_pid, error);
-		login_handoff_server_reply(fd, false, ret < 0, "user lookup failed");
-		i_close_fd(&client_r->client_fd);
-		return -1;
-	}
-	if (login_handoff_server_become(set, user_r, &error) < 0) {
-		i_error("user %s: %s", str_sanitize(pool_temp, user_r->username, 80), error);
-		login_handoff_server_reply(fd, false, false, "invalid user settings");
-		i_close_fd(&client_r->client_fd);
-		return -1;
-	}
-	login_handoff_server_reply(fd, true, false, NULL);
-	return 0;
-}
-
-void login_handoff_session_started(const struct login_handoff_settings *set,
-				   struct anvil_client *anvil, const char *service,
-				   const struct login_handoff_client *client,
-				   const struct login_handoff_user *user, pool_t pool)
-{
-	const char *ip;
-
-	log_set_prefix(login_handoff_log_prefix(set, service, user->username,
-						client->req.session_id, pool));
-	i_info("Logged in: uid=%u, gid=%u, home=%s", (unsigned int)user->uid,
-	       (unsigned int)user->gid, user->home);
-	if (anvil == NULL)
-		return;
-	ip = net_ip2addr(pool_temp, &client->remote_ip);
-	anvil_client_cmd(anvil, t_strdup_printf("CONNECT\t%ld\t%s\t%s\t%s", (long)getpid(),
-						service, anvil_client_field(pool_temp,
-									     user->username),
-						ip[0] == '\0' ? "-" : ip));
-}
-
-void login_handoff_service_init(struct master_service *service, const char *protocol,
-				pool_t pool, const struct login_handoff_settings **set_r,
-				struct anvil_client **anvil_r)
-{
-	const struct config_tree *config = master_service_get_config(service);
-	const struct login_handoff_settings *set;
-	struct settings_filter filter;
-	const char *error;
-	void *setp;
-
-	if (config == NULL)
-		i_fatal("no configuration (use -c FILE when running standalone)");
-	memset(&filter, 0, sizeof(filter));
-	filter.protocol = protocol;
-	if (settings_to_struct(config, config->root, &login_handoff_setting_table, &filter, pool,
-			       &setp, &error) < 0)
-		i_fatal("settings: %s", error);
-	set = setp;
-	if (anvil_client_connect(t_strdup_printf("%s/%s", set->base_dir, ANVIL_SOCKET_NAME),
-				 anvil_r, &error) < 0) {
-		i_warning("anvil: %s", error);
-		*anvil_r = NULL;
-	}
-	*set_r = set;
 }

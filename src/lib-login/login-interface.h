@@ -18,7 +18,12 @@
    answers with the user name and userdb fields; it then takes on the user's
    uid/gid and home and answers the login process with one line:
      "OK\t<pid>\n"                  the client is served by process <pid>
-     "FAIL\t<code>\t<reason>\n"     code: "temp" (try again later) or "perm"
+     "FAIL\t<code>\t<reason>\n"     code: "temp" (try again later), "perm",
+                                    or "retry": the process serves another
+                                    uid, did not redeem the login, and stopped
+                                    accepting; the login process sends the
+                                    same request again (a new connection, a
+                                    new client fd copy) a few times at most
    after which the login process logs the login (mpid=<pid>) and either
    closes its copy of the client fd or keeps proxying TLS. */
 

@@ -25,6 +25,11 @@ static void test_handoff_parse_reply(void)
 	test_assert_strcmp(reason, "auth down");
 	test_assert(login_handoff_parse_reply("FAIL\tperm\tuid 0", &result, &pid, &reason) == 0);
 	test_assert(result == LOGIN_HANDOFF_PERM_FAIL);
+	test_assert(login_handoff_parse_reply("FAIL\tretry\tother uid", &result, &pid,
+					      &reason) == 0);
+	test_assert(result == LOGIN_HANDOFF_RETRY);
+	test_assert_strcmp(reason, "other uid");
+	test_assert(login_handoff_parse_reply("FAIL\tRETRY\tx", &result, &pid, &reason) < 0);
 	test_assert(login_handoff_parse_reply("OK", &result, &pid, &reason) < 0);
 	test_assert(login_handoff_parse_reply("OK\t0", &result, &pid, &reason) < 0);
 	test_assert(login_handoff_parse_reply("OK\t12x", &result, &pid, &reason) < 0);

@@ -39,6 +39,9 @@ struct master_service {
 	struct io *io_dead;
 	struct io_signal *sig_term, *sig_int;
 	master_service_connection_callback_t *callback;
+	master_service_stop_callback_t *stop_callback;
+	void *stop_context;
+	struct timeout *to_stop;
 };
 
 static unsigned int env_uint(const char *name, unsigned int def)
@@ -112,12 +115,39 @@ static void parse_listeners(struct master_service *service)
 
 static void check_finished(struct master_service *service);
 
+static void stop_timeout(void *context)
+{
+	struct master_service *service = context;
+
+	timeout_remove(&service->to_stop);
+	master_service_stop(service);
+}
+
 static void sig_stop(int signo, void *context)
 {
 	struct master_service *service = context;
 
 	i_debug("Received signal %d, stopping", signo);
-	master_service_stop(service);
+	if (service->stop_callback == NULL) {
+		master_service_stop(service);
+		return;
+	}
+	/* let the clients say goodbye; the loop ends when the last is gone,
+	   or after a grace period */
+	master_service_stop_new_connections(service);
+	if (service->to_stop == NULL) {
+		service->to_stop = timeout_add_once(MASTER_SERVICE_STOP_GRACE_MSECS,
+						    stop_timeout, service);
+	}
+	service->stop_callback(service->stop_context);
+	check_finished(service);
+}
+
+void master_service_set_stop_callback(struct master_service *service,
+				      master_service_stop_callback_t *callback, void *context)
+{
+	service->stop_callback = callback;
+	service->stop_context = context;
 }
 
 /* SIGINT is the master's "you are idle, go away": stop accepting and exit
@@ -239,12 +269,17 @@ static void listener_accept(void *context);
 static void listeners_update(struct master_service *service)
 {
 	bool want = available_count(service) > 0;
+	/* often called from a client's callback: the listeners belong to no
+	   client's context */
+	struct io_context *prev = io_context_switch(NULL);
+
 	array_foreach(&service->listeners, l) {
 		if (want && l->io == NULL && l->fd != -1)
 			l->io = io_add(l->fd, IO_READ, listener_accept, l);
 		else if (!want && l->io != NULL)
 			io_remove(&l->io);
 	}
+	(void)io_context_switch(prev);
 	send_status(service);
 }
 
@@ -366,6 +401,7 @@ void master_service_deinit(struct master_service **_service)
 		i_close_fd(&l->fd);
 	}
 	io_remove(&service->io_dead);
+	timeout_remove(&service->to_stop);
 	io_signal_remove(&service->sig_term);
 	io_signal_remove(&service->sig_int);
 	io_loop_destroy(&service->ioloop);

@@ -28,6 +28,10 @@ struct master_service_connection {
 };
 
 typedef void master_service_connection_callback_t(struct master_service_connection *conn);
+typedef void master_service_stop_callback_t(void *context);
+
+/* how long a stopping process waits for its clients after SIGTERM */
+#define MASTER_SERVICE_STOP_GRACE_MSECS 5000
 
 enum master_service_flags {
 	/* the process keeps running without listeners (e.g. a log or anvil
@@ -59,6 +63,12 @@ void master_service_init_finish(struct master_service *service);
 void master_service_run(struct master_service *service,
 			master_service_connection_callback_t *callback);
 void master_service_stop(struct master_service *service);
+/* On SIGTERM, instead of leaving the loop at once: stop accepting, call
+   callback (which ends the process's clients, e.g. with "* BYE Server
+   shutting down."), and leave the loop when the last client is gone or
+   after MASTER_SERVICE_STOP_GRACE_MSECS. */
+void master_service_set_stop_callback(struct master_service *service,
+				      master_service_stop_callback_t *callback, void *context);
 /* A connection handed to the callback with accepted = true has ended. */
 void master_service_client_connection_destroyed(struct master_service *service);
 /* Stop accepting new clients (e.g. shutting down); running ones go on. */

@@ -325,7 +325,8 @@ static void scan_maildirpp(struct mail_namespace *ns, pool_t pool,
 	closedir(d);
 }
 
-static const char *special_use_of(struct mail_namespace *ns, const char *name, pool_t pool)
+const char *mailbox_list_get_special_use(struct mail_namespace *ns, const char *name,
+					 pool_t pool)
 {
 	if (ns->set != NULL) {
 		struct mailbox_settings *mset;
@@ -461,7 +462,7 @@ int mailbox_list(struct mail_user *user, const char *const *patterns,
 					strncmp(c->name, child_prefix, strlen(child_prefix)) == 0);
 			info.flags |= children ? MAILBOX_CHILDREN : MAILBOX_NOCHILDREN;
 			if (e->exists && e->selectable)
-				info.special_use = special_use_of(ns, e->name, pool);
+				info.special_use = mailbox_list_get_special_use(ns, e->name, pool);
 			array_push(result, &info);
 		}
 	}

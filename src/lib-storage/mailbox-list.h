@@ -27,6 +27,12 @@ struct mailbox_info {
 };
 ARRAY_DEFINE_TYPE(mailbox_info, struct mailbox_info);
 
+/* The special-use flags of mailbox name (inside ns, without the prefix):
+   from the configuration's mailbox { special_use } or CREATE-SPECIAL-USE;
+   "" when none. */
+const char *mailbox_list_get_special_use(struct mail_namespace *ns, const char *name,
+					 pool_t pool);
+
 /* Checks a mailbox name (inside ns, without the prefix): every level
    between separators must be non-empty, not "." or "..", without '/' or
    control characters, valid UTF-8; with Maildir++ on disk a level may not

@@ -11,7 +11,8 @@
 
 struct tls_proxy_buffer {
 	size_t start, end; /* data is data[start..end) */
-	unsigned char data[TLS_PROXY_BUFFER_SIZE];
+	/* allocated while it holds data: an idle proxy holds no buffer */
+	unsigned char *data;
 };
 
 struct tls_proxy {
@@ -54,13 +55,31 @@ static size_t buf_space(struct tls_proxy_buffer *buf)
 {
 	if (buf->start == buf->end) {
 		buf->start = buf->end = 0;
-	} else if (buf->end == sizeof(buf->data) && buf->start > 0) {
+	} else if (buf->end == TLS_PROXY_BUFFER_SIZE && buf->start > 0) {
 		/* tls_conn_write() accepts moved data (ACCEPT_MOVING_WRITE_BUFFER) */
 		memmove(buf->data, buf->data + buf->start, buf_used(buf));
 		buf->end -= buf->start;
 		buf->start = 0;
 	}
-	return sizeof(buf->data) - buf->end;
+	return TLS_PROXY_BUFFER_SIZE - buf->end;
+}
+
+/* The buffer to read into. */
+static unsigned char *buf_data(struct tls_proxy_buffer *buf)
+{
+	if (buf->data == NULL)
+		buf->data = i_malloc(TLS_PROXY_BUFFER_SIZE);
+	return buf->data;
+}
+
+/* Gives the memory back when the buffer is empty (most of an idle
+   connection's life). */
+static void buf_release_empty(struct tls_proxy_buffer *buf)
+{
+	if (buf->start == buf->end) {
+		buf->start = buf->end = 0;
+		i_free(buf->data);
+	}
 }
 
 static void tls_proxy_added(struct tls_proxy *proxy, struct tls_proxy_buffer *buf, size_t n)
@@ -143,7 +162,7 @@ static int tls_proxy_client_input(struct tls_proxy *proxy)
 	ssize_t n;
 
 	if (!proxy->tls_eof && space > 0) {
-		n = tls_conn_read(proxy->conn, buf->data + buf->end, space);
+		n = tls_conn_read(proxy->conn, buf_data(buf) + buf->end, space);
 		if (n > 0) {
 			proxy->bytes_in += (uint64_t)n;
 			tls_proxy_added(proxy, buf, (size_t)n);
@@ -170,6 +189,7 @@ static int tls_proxy_client_input(struct tls_proxy *proxy)
 			return -1;
 		}
 	}
+	buf_release_empty(buf);
 	if (proxy->tls_eof && buf_used(buf) == 0 && !proxy->plain_shut) {
 		/* the post-login side sees EOF and ends the session */
 		(void)shutdown(proxy->plain_fd, SHUT_WR);
@@ -187,7 +207,7 @@ static int tls_proxy_server_input(struct tls_proxy *proxy)
 	ssize_t n;
 
 	if (!proxy->plain_eof && space > 0) {
-		n = read(proxy->plain_fd, buf->data + buf->end, space);
+		n = read(proxy->plain_fd, buf_data(buf) + buf->end, space);
 		if (n > 0) {
 			tls_proxy_added(proxy, buf, (size_t)n);
 			progress = 1;
@@ -215,6 +235,7 @@ static int tls_proxy_server_input(struct tls_proxy *proxy)
 			return -1;
 		}
 	}
+	buf_release_empty(buf);
 	if (proxy->plain_eof && buf_used(buf) == 0) {
 		ret = tls_conn_close(proxy->conn);
 		if (ret == 0) {
@@ -267,6 +288,8 @@ void tls_proxy_destroy(struct tls_proxy **_proxy)
 	io_remove(&proxy->io_plain);
 	if (proxy->to_finished != NULL)
 		timeout_remove(&proxy->to_finished);
+	i_free(proxy->to_plain.data);
+	i_free(proxy->to_tls.data);
 	i_free(proxy->error);
 	i_free(proxy);
 }

@@ -5,10 +5,11 @@
    (one end of the socketpair whose other end the login process handed to
    the post-login process), in both directions, from the ioloop.
 
-   Memory is fixed: one TLS_PROXY_BUFFER_SIZE buffer each way, inside the
-   proxy struct. Back-pressure: a side is not read while the buffer towards
-   the other side is full, so a slow reader slows the writer down instead
-   of growing memory.
+   Memory is bounded: one TLS_PROXY_BUFFER_SIZE buffer each way at most,
+   allocated while it holds data, so an idle connection holds none.
+   Back-pressure: a side is not read while the buffer towards the other
+   side is full, so a slow reader slows the writer down instead of growing
+   memory.
 
    The end: when the client's TLS stream ends (close_notify or TCP close),
    what is buffered is written out and the plain fd is shut down for

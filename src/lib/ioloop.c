@@ -9,16 +9,23 @@ struct ioloop {
 	struct ev_loop *loop;
 };
 
+struct io_context {
+	int refcount;
+	char *log_prefix;
+};
+
 struct io {
 	ev_io w;
 	io_callback_t *callback;
 	void *context;
+	struct io_context *ctx;
 };
 
 struct timeout {
 	ev_timer w;
 	io_callback_t *callback;
 	void *context;
+	struct io_context *ctx;
 	bool once;
 	unsigned int msecs;
 	bool *removed_flag; /* set while a once-callback runs */
@@ -39,6 +46,96 @@ struct io_child {
 time_t ioloop_time;
 struct timeval ioloop_timeval;
 static struct ioloop *current_ioloop;
+static struct io_context *current_ctx;
+/* the log prefix of the process itself, while a context is current */
+static char *process_log_prefix;
+
+struct io_context *io_context_create(const char *log_prefix)
+{
+	struct io_context *ctx = i_new(struct io_context, 1);
+
+	ctx->refcount = 1;
+	ctx->log_prefix = i_strdup(log_prefix);
+	return ctx;
+}
+
+void io_context_ref(struct io_context *ctx)
+{
+	i_assert(ctx->refcount > 0);
+	ctx->refcount++;
+}
+
+void io_context_unref(struct io_context **_ctx)
+{
+	struct io_context *ctx = *_ctx;
+
+	if (ctx == NULL)
+		return;
+	*_ctx = NULL;
+	i_assert(ctx->refcount > 0);
+	if (--ctx->refcount > 0)
+		return;
+	i_assert(ctx != current_ctx);
+	i_free(ctx->log_prefix);
+	i_free(ctx);
+}
+
+void io_context_set_log_prefix(struct io_context *ctx, const char *log_prefix)
+{
+	i_free(ctx->log_prefix);
+	ctx->log_prefix = i_strdup(log_prefix);
+	if (ctx == current_ctx)
+		log_set_prefix(ctx->log_prefix);
+}
+
+struct io_context *io_context_switch(struct io_context *ctx)
+{
+	struct io_context *prev = current_ctx;
+
+	if (ctx == prev)
+		return prev;
+	if (prev == NULL) {
+		i_free(process_log_prefix);
+		process_log_prefix = i_strdup(log_get_prefix());
+	}
+	current_ctx = ctx;
+	log_set_prefix(ctx != NULL ? ctx->log_prefix : process_log_prefix);
+	return prev;
+}
+
+struct io_context *io_context_current(void)
+{
+	return current_ctx;
+}
+
+/* Runs callback(context) with ctx current. */
+static void io_context_call(struct io_context *ctx, io_callback_t *callback, void *context)
+{
+	struct io_context *prev;
+
+	if (ctx == current_ctx) {
+		callback(context);
+		return;
+	}
+	/* the callback may drop the last reference its io held */
+	if (ctx != NULL)
+		io_context_ref(ctx);
+	prev = current_ctx;
+	if (prev != NULL)
+		io_context_ref(prev);
+	(void)io_context_switch(ctx);
+	callback(context);
+	(void)io_context_switch(prev);
+	io_context_unref(&prev);
+	io_context_unref(&ctx);
+}
+
+static struct io_context *io_context_take_current(void)
+{
+	if (current_ctx != NULL)
+		io_context_ref(current_ctx);
+	return current_ctx;
+}
 
 void io_loop_time_refresh(void)
 {
@@ -117,7 +214,7 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct io *io = (struct io *)w;
 
-	io->callback(io->context);
+	io_context_call(io->ctx, io->callback, io->context);
 }
 
 struct io *io_add(int fd, enum io_condition condition, io_callback_t *callback, void *context)
@@ -132,6 +229,7 @@ struct io *io_add(int fd, enum io_condition condition, io_callback_t *callback, 
 		events |= EV_WRITE;
 	io->callback = callback;
 	io->context = context;
+	io->ctx = io_context_take_current();
 	ev_io_init(&io->w, io_cb, fd, events);
 	ev_io_start(cur_loop(), &io->w);
 	return io;
@@ -145,6 +243,7 @@ void io_remove(struct io **_io)
 		return;
 	*_io = NULL;
 	ev_io_stop(cur_loop(), &io->w);
+	io_context_unref(&io->ctx);
 	i_free(io);
 }
 
@@ -158,15 +257,16 @@ static void timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct timeout *to = (struct timeout *)w;
 
 	if (!to->once) {
-		to->callback(to->context);
+		io_context_call(to->ctx, to->callback, to->context);
 		return;
 	}
 	bool removed = false;
 
 	to->removed_flag = &removed;
-	to->callback(to->context);
+	io_context_call(to->ctx, to->callback, to->context);
 	if (!removed) {
 		ev_timer_stop(loop, &to->w);
+		io_context_unref(&to->ctx);
 		i_free(to);
 	}
 }
@@ -181,6 +281,7 @@ static struct timeout *timeout_new(unsigned int msecs, bool once, io_callback_t 
 	to->context = context;
 	to->once = once;
 	to->msecs = msecs;
+	to->ctx = io_context_take_current();
 	ev_timer_init(&to->w, timeout_cb, secs, once ? 0. : secs);
 	ev_timer_start(cur_loop(), &to->w);
 	return to;
@@ -207,6 +308,7 @@ void timeout_remove(struct timeout **_to)
 	ev_timer_stop(cur_loop(), &to->w);
 	if (to->removed_flag != NULL)
 		*to->removed_flag = true;
+	io_context_unref(&to->ctx);
 	i_free(to);
 }
 

@@ -60,4 +60,25 @@ void io_child_remove(struct io_child **child);
 /* Call in a forked child before exec(), so libev's state does not leak. */
 void io_loop_fork_child(void);
 
+/* What a callback runs on behalf of, in a process that serves many client
+   sessions at once: a context carries one session's log prefix. An io or
+   timeout added while a context is current remembers it, and its callback
+   runs with that context current again (its log prefix set), so whatever
+   the callback logs, however deep, names the right session. Callbacks of
+   ios and timeouts added with no context current run with none: the
+   process's own log prefix. Contexts are reference counted; every io and
+   timeout holds a reference. */
+struct io_context;
+
+/* A context with its own copy of log_prefix; one reference. */
+struct io_context *io_context_create(const char *log_prefix);
+void io_context_ref(struct io_context *ctx);
+/* Sets *ctx to NULL; the last reference frees it (it must not be current). */
+void io_context_unref(struct io_context **ctx);
+void io_context_set_log_prefix(struct io_context *ctx, const char *log_prefix);
+/* Makes ctx current (NULL: none) and returns the previous one (borrowed:
+   switch back to it before anything may free it). */
+struct io_context *io_context_switch(struct io_context *ctx);
+struct io_context *io_context_current(void);
+
 #endif

@@ -114,6 +114,8 @@ ssize_t line_reader_fill(struct line_reader *reader)
 
 bool line_reader_feed(struct line_reader *reader, const void *data, size_t size)
 {
+	if (size == 0)
+		return true;
 	while (reader->alloc - reader->end < size) {
 		size_t old_alloc = reader->alloc;
 

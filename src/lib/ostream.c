@@ -85,8 +85,10 @@ static int write_buffered(struct ostream *os)
 	if (used(os) == 0) {
 		buffer_reset(os->buf);
 		os->buf_pos = 0;
-		if (os->buf->alloc > 65536)
-			buffer_free(&os->buf); /* idle connections stay small */
+		/* idle connections hold no buffer; a producer still sending
+		   (corked) keeps it for its next lines */
+		if (os->corked == 0 || os->buf->alloc > 65536)
+			buffer_free(&os->buf);
 	} else if (os->buf_pos > 65536 && os->buf_pos * 2 > os->buf->used) {
 		buffer_delete(os->buf, 0, os->buf_pos);
 		os->buf_pos = 0;

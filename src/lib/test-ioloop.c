@@ -3,6 +3,8 @@
 #include "net.h"
 #include "fdpass.h"
 
+#include <stdio.h>
+
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -91,6 +93,80 @@ static void test_ioloop(void)
 	test_end();
 }
 
+static struct io_context *ctx_a, *ctx_b;
+static struct io *io_ctx_a;
+static int ctx_pipe[2];
+static unsigned int ctx_checks;
+static bool ctx_freed_ok;
+
+static void ctx_b_cb(void *context)
+{
+	test_assert_strcmp(log_get_prefix(), "b: ");
+	test_assert(io_context_current() == ctx_b);
+	ctx_checks++;
+	/* drop the last outside reference from inside: the timeout's own
+	   reference keeps it alive until the callback returns */
+	io_context_unref(&ctx_b);
+	test_assert_strcmp(log_get_prefix(), "b: ");
+	ctx_freed_ok = true;
+}
+
+static void ctx_a_cb(void *context)
+{
+	char c;
+
+	test_assert_strcmp(log_get_prefix(), "a: ");
+	test_assert(read(ctx_pipe[0], &c, 1) == 1);
+	/* an io added from a context's callback inherits it; one added after
+	   switching to none does not */
+	(void)io_context_switch(NULL);
+	test_assert_strcmp(log_get_prefix(), "proc: ");
+	(void)io_context_switch(ctx_a);
+	io_remove(&io_ctx_a);
+	ctx_checks++;
+}
+
+static void ctx_stop_cb(void *context)
+{
+	test_assert(io_context_current() == NULL);
+	test_assert_strcmp(log_get_prefix(), "proc: ");
+	io_loop_stop(ioloop);
+}
+
+static void test_io_context(void)
+{
+	struct timeout *to_stop;
+	char saved[256];
+
+	test_begin("ioloop contexts switch the log prefix per callback");
+	snprintf(saved, sizeof(saved), "%s", log_get_prefix());
+	log_set_prefix("proc: ");
+	ioloop = io_loop_create();
+	ctx_a = io_context_create("a: ");
+	ctx_b = io_context_create("x: ");
+	io_context_set_log_prefix(ctx_b, "b: ");
+	test_assert(pipe(ctx_pipe) == 0);
+	test_assert(io_context_switch(ctx_a) == NULL);
+	test_assert_strcmp(log_get_prefix(), "a: ");
+	io_ctx_a = io_add(ctx_pipe[0], IO_READ, ctx_a_cb, NULL);
+	test_assert(io_context_switch(ctx_b) == ctx_a);
+	(void)timeout_add_once(5, ctx_b_cb, NULL);
+	test_assert(io_context_switch(NULL) == ctx_b);
+	test_assert_strcmp(log_get_prefix(), "proc: ");
+	to_stop = timeout_add_once(50, ctx_stop_cb, NULL);
+	(void)to_stop;
+	test_assert(write(ctx_pipe[1], "y", 1) == 1);
+	io_loop_run(ioloop);
+	test_assert(ctx_checks == 2);
+	test_assert(ctx_freed_ok && ctx_b == NULL);
+	io_context_unref(&ctx_a);
+	close(ctx_pipe[0]);
+	close(ctx_pipe[1]);
+	io_loop_destroy(&ioloop);
+	log_set_prefix(saved);
+	test_end();
+}
+
 static void test_fdpass(void)
 {
 	int sv[2], pfd[2], fd;
@@ -175,7 +251,7 @@ static void test_net(void)
 int main(void)
 {
 	static void (*const tests[])(void) = {
-		test_ioloop, test_fdpass, test_net, NULL,
+		test_ioloop, test_io_context, test_fdpass, test_net, NULL,
 	};
 	return test_run(tests);
 }

@@ -22,6 +22,12 @@
 /* the login penalty on top of auth_failure_delay (which auth applies) */
 #define LOGIN_PENALTY_MAX_SECS 15
 #define LOGIN_LOG_MAX_USER_LEN 80
+/* "retry" answers (a process of another uid) before the login fails */
+#define LOGIN_HANDOFF_MAX_RETRIES 10
+/* Dovecot's text, word for word: clients and log parsers know it */
+#define LOGIN_USERIP_LIMIT_MSG                                                                     \
+	"Maximum number of connections from user+IP exceeded "                                     \
+	"(mail_max_userip_connections=%u)"
 
 enum login_client_state {
 	LOGIN_CLIENT_STATE_TLS_HANDSHAKE,
@@ -78,9 +84,15 @@ struct login_client {
 
 	/* recent failures from this IP (anvil), fetched at connect */
 	unsigned int penalty;
-	bool penalty_pending;
+	/* anvil answers on their way: the memory stays until they arrive */
+	unsigned int anvil_pending;
 
 	struct login_handoff *handoff;
+	/* the request, kept for a "retry" answer */
+	struct login_handoff_request handoff_req;
+	unsigned char *handoff_input;
+	size_t handoff_input_size;
+	unsigned int handoff_retries;
 	pid_t mail_pid;
 };
 
@@ -276,6 +288,7 @@ static void login_client_free(void *context)
 	str_free(&client->output);
 	i_free(client->virtual_user);
 	i_free(client->auth_mech_name);
+	i_free(client->handoff_input);
 	pool_unref(&client->pool);
 	master_service_client_connection_destroyed(login_globals.service);
 }
@@ -315,7 +328,7 @@ void login_client_destroy(struct login_client *client, const char *reason)
 		client->next->prev = client->prev;
 	/* never free inside the caller's callback; an anvil answer still on
 	   its way keeps the memory until it arrives */
-	if (!client->penalty_pending)
+	if (client->anvil_pending == 0)
 		client->to_free = timeout_add_once(0, login_client_free, client);
 }
 
@@ -942,41 +955,17 @@ static void login_client_handoff_failed(struct login_client *client, const char 
 				 LOGIN_INTERNAL_FAILURE_MSG);
 }
 
-static void login_client_handoff(struct login_client *client)
+/* Sends the prepared request (again, after a "retry"). */
+static void login_client_handoff_send(struct login_client *client)
 {
-	struct login_handoff_request req;
-	const unsigned char *input = NULL;
-	const char *sni, *error;
-	size_t input_size;
+	struct login_handoff_request req = client->handoff_req;
+	const char *error;
 	int pair[2], pass_fd = client->fd;
 
-	memset(&req, 0, sizeof(req));
-	req.auth_pid = (uint32_t)auth_client_get_server_pid(login_globals.auth);
-	req.auth_cuid = auth_client_get_connect_id(login_globals.auth);
-	req.auth_id = client->auth_ok_id;
-	memcpy(req.cookie, auth_client_get_cookie(login_globals.auth), sizeof(req.cookie));
-	if (client->tls != NULL)
-		req.flags |= LOGIN_HANDOFF_FLAG_TLS;
-	if (client->secured)
-		req.flags |= LOGIN_HANDOFF_FLAG_SECURED;
-	if (client->trusted)
-		req.flags |= LOGIN_HANDOFF_FLAG_TRUSTED;
-	ip_to_wire(&client->local_ip, client->local_port, &req.local);
-	ip_to_wire(&client->remote_ip, client->remote_port, &req.remote);
-	i_assert(strlen(client->session_id) < sizeof(req.session_id));
-	strcpy(req.session_id, client->session_id);
-	sni = client->tls == NULL ? NULL : tls_conn_get_sni_name(client->tls);
-	if (sni != NULL && strlen(sni) < sizeof(req.local_name))
-		strcpy(req.local_name, sni);
-	strcpy(req.tag, client->tag);
-
-	/* pipelined input the client sent after the command */
-	input_size = line_reader_read_data(client->reader, LOGIN_HANDOFF_MAX_INPUT, &input);
-	if (line_reader_get_buffered(client->reader) > 0) {
-		login_client_handoff_failed(client, "too much pipelined input after login");
-		return;
-	}
 	if (client->tls != NULL) {
+		/* a fresh pair each time: a process that answered "retry"
+		   closed its end of the last one */
+		i_close_fd(&client->proxy_fd);
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
 			login_client_handoff_failed(client, t_strdup_printf(
 				"socketpair() failed: %m"));
@@ -986,9 +975,9 @@ static void login_client_handoff(struct login_client *client)
 		fd_set_nonblock(pair[0], true);
 		pass_fd = pair[1];
 	}
-	if (login_handoff_start(login_globals.binary->handoff_socket, &req, input, input_size,
-				pass_fd, login_client_handoff_cb, client, &client->handoff,
-				&error) < 0) {
+	if (login_handoff_start(login_globals.binary->handoff_socket, &req,
+				client->handoff_input, client->handoff_input_size, pass_fd,
+				login_client_handoff_cb, client, &client->handoff, &error) < 0) {
 		if (client->tls != NULL)
 			close(pair[1]);
 		login_client_handoff_failed(client, error);
@@ -996,8 +985,86 @@ static void login_client_handoff(struct login_client *client)
 	}
 	if (client->tls != NULL)
 		close(pair[1]);
+}
+
+static void login_client_userip_cb(const char *reply, void *context)
+{
+	struct login_client *client = context;
+	unsigned int count, limit = client->set->mail_max_userip_connections;
+
+	client->anvil_pending--;
+	if (client->state == LOGIN_CLIENT_STATE_DESTROYED) {
+		if (client->anvil_pending == 0)
+			client->to_free = timeout_add_once(0, login_client_free, client);
+		return;
+	}
+	/* no answer (anvil is gone): let the login through, as Dovecot does */
+	if (reply != NULL && str_to_uint(reply, &count) == 0 && count >= limit) {
+		const char *msg = t_strdup_printf(LOGIN_USERIP_LIMIT_MSG, limit);
+
+		login_globals.binary->auth_result(client, LOGIN_AUTH_RESULT_TEMPFAIL, msg);
+		login_client_log(client, LOG_TYPE_INFO, msg);
+		login_client_destroy(client, NULL);
+		return;
+	}
+	login_client_handoff_send(client);
+}
+
+static void login_client_handoff(struct login_client *client)
+{
+	struct login_handoff_request *req = &client->handoff_req;
+	const unsigned char *input = NULL;
+	const char *sni;
+	size_t input_size;
+
+	memset(req, 0, sizeof(*req));
+	req->auth_pid = (uint32_t)auth_client_get_server_pid(login_globals.auth);
+	req->auth_cuid = auth_client_get_connect_id(login_globals.auth);
+	req->auth_id = client->auth_ok_id;
+	memcpy(req->cookie, auth_client_get_cookie(login_globals.auth), sizeof(req->cookie));
+	if (client->tls != NULL)
+		req->flags |= LOGIN_HANDOFF_FLAG_TLS;
+	if (client->secured)
+		req->flags |= LOGIN_HANDOFF_FLAG_SECURED;
+	if (client->trusted)
+		req->flags |= LOGIN_HANDOFF_FLAG_TRUSTED;
+	ip_to_wire(&client->local_ip, client->local_port, &req->local);
+	ip_to_wire(&client->remote_ip, client->remote_port, &req->remote);
+	i_assert(strlen(client->session_id) < sizeof(req->session_id));
+	strcpy(req->session_id, client->session_id);
+	sni = client->tls == NULL ? NULL : tls_conn_get_sni_name(client->tls);
+	if (sni != NULL && strlen(sni) < sizeof(req->local_name))
+		strcpy(req->local_name, sni);
+	strcpy(req->tag, client->tag);
+
+	/* pipelined input the client sent after the command */
+	input_size = line_reader_read_data(client->reader, LOGIN_HANDOFF_MAX_INPUT, &input);
+	if (line_reader_get_buffered(client->reader) > 0) {
+		login_client_handoff_failed(client, "too much pipelined input after login");
+		return;
+	}
+	client->handoff_input = i_malloc(input_size + 1);
+	if (input_size > 0)
+		memcpy(client->handoff_input, input, input_size);
+	client->handoff_input_size = input_size;
 	/* the post-login process reads the client from now on */
 	io_remove(&client->io_in);
+
+	/* mail_max_userip_connections, counted by anvil from the post-login
+	   processes' sessions (Dovecot checks it here too) */
+	if (client->set->mail_max_userip_connections > 0 && login_globals.anvil != NULL &&
+	    client->virtual_user != NULL && client->virtual_user[0] != '\0') {
+		const char *ip = net_ip2addr(pool_temp, &client->remote_ip);
+
+		client->anvil_pending++;
+		/* "-" for no address: the post-login process registers it so */
+		anvil_client_query(login_globals.anvil, t_strdup_printf(
+			"LOOKUP\t%s\t%s\t%s", login_globals.binary->protocol,
+			anvil_client_field(pool_temp, client->virtual_user),
+			ip[0] == '\0' ? "-" : ip), login_client_userip_cb, client);
+		return;
+	}
+	login_client_handoff_send(client);
 }
 
 static void login_client_proxy_finished(enum tls_proxy_end end ATTR_UNUSED, void *context)
@@ -1013,6 +1080,12 @@ static void login_client_handoff_cb(enum login_handoff_result result, pid_t pid,
 	struct login_client *client = context;
 
 	client->handoff = NULL;
+	if (result == LOGIN_HANDOFF_RETRY && client->handoff_retries < LOGIN_HANDOFF_MAX_RETRIES) {
+		/* that process serves another uid: another one will take it */
+		client->handoff_retries++;
+		login_client_handoff_send(client);
+		return;
+	}
 	if (result != LOGIN_HANDOFF_OK) {
 		login_client_handoff_failed(client, t_strdup_printf(
 			"%s: %s", login_globals.binary->handoff_socket, reason));
@@ -1051,8 +1124,10 @@ static void login_client_penalty_cb(const char *reply, void *context)
 	unsigned int count;
 	const char *const *args;
 
-	client->penalty_pending = false;
+	client->anvil_pending--;
 	if (client->state == LOGIN_CLIENT_STATE_DESTROYED) {
+		if (client->anvil_pending > 0)
+			return;
 		client->to_free = timeout_add_once(0, login_client_free, client);
 		return;
 	}
@@ -1177,7 +1252,7 @@ void login_client_create(struct master_service_connection *conn)
 		anvil_client_query(login_globals.anvil, t_strdup_printf(
 			"PENALTY-GET\t%s", net_ip2addr(pool_temp, &client->remote_ip)),
 			login_client_penalty_cb, client);
-		client->penalty_pending = true;
+		client->anvil_pending++;
 	}
 	if (client->tls != NULL) {
 		client->io_in = io_add(client->fd, IO_READ, login_client_io_in, client);

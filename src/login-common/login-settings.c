@@ -33,9 +33,11 @@ static const struct setting_def login_setting_defs[] = {
 	{ .type = SET_ENUM, .key = "ssl", .offset = offsetof(struct login_settings, ssl),
 	  .default_value = "yes", .enum_values = "yes:no:required", .flags = F },
 	DEF(SET_STR, imap_capability, ""),
+	DEF(SET_BOOL, imap_literal_minus, "no"),
 	{ .type = SET_SIZE, .key = "imap_max_line_length",
 	  .offset = offsetof(struct login_settings, imap_max_line_length),
 	  .default_value = "64k", .min = 1024, .flags = F },
+	DEF(SET_UINT, mail_max_userip_connections, "10"),
 	{ .key = NULL },
 };
 

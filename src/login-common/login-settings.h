@@ -24,7 +24,11 @@ struct login_settings {
 	const char *ssl;
 	/* imap-login only: "" = Roost's list; "+X Y" adds; else replaces */
 	const char *imap_capability;
+	/* imap-login only: advertise LITERAL- instead of LITERAL+ */
+	bool imap_literal_minus;
 	uint64_t imap_max_line_length;
+	/* checked at anvil before the hand-off, per protocol (0 = none) */
+	unsigned int mail_max_userip_connections;
 };
 
 extern const struct setting_table login_setting_table;

@@ -191,6 +191,15 @@ void pop3_client_disconnect_after_output(struct pop3_client *client, const char 
 					   client);
 }
 
+void pop3_client_kick(struct pop3_client *client, const char *reason)
+{
+	if (client->state >= POP3_STATE_DISCONNECTING)
+		return;
+	if (client->cmd_continue == NULL)
+		pop3_client_send_line(client, "-ERR [SYS/TEMP] Server shutting down.");
+	pop3_client_disconnect_after_output(client, reason);
+}
+
 static void client_idle_timeout(void *context)
 {
 	struct pop3_client *client = context;

@@ -60,5 +60,9 @@ struct pop3_client *pop3_client_create(const struct pop3_client_params *params);
    reason goes to the log. The destroyed callback is called from the
    ioloop. */
 void pop3_client_disconnect(struct pop3_client *client, const char *reason);
+/* The same after telling the client "-ERR [SYS/TEMP] Server shutting
+   down." (left out while a RETR/TOP/LIST response is being streamed) and
+   letting it leave (shutdown, an admin's kick). */
+void pop3_client_kick(struct pop3_client *client, const char *reason);
 
 #endif

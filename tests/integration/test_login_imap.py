@@ -192,6 +192,24 @@ def test_auth_allow_cleartext_alias(login_server_factory):
     c.close()
 
 
+def test_literal_minus_in_pre_and_post_login_capability(login_server_factory):
+    """imap_literal_minus = yes turns LITERAL+ into LITERAL- in the
+    greeting, pre-login CAPABILITY and after login, as in Dovecot."""
+    server = login_server_factory("imap_literal_minus = yes\n")
+    c = Client.connect(server.ports["imap"])
+    greeting = c.readline()
+    assert " LITERAL- " in greeting and "LITERAL+" not in greeting, greeting
+    c.send("a1 CAPABILITY")
+    caps = c.readline()
+    assert " LITERAL- " in caps and "LITERAL+" not in caps, caps
+    assert c.readline().startswith("a1 OK ")
+    c.send(f"a2 LOGIN {USER} {PASSWORD}")
+    reply = c.readline()
+    assert reply.startswith("a2 OK [CAPABILITY ") and " LITERAL- " in reply, reply
+    assert "LITERAL+" not in reply, reply
+    c.close()
+
+
 def test_wrong_password_delay_penalty_and_log(login_server):
     def attempt():
         c = Client.connect(login_server.ports["imaps"], tls=True)
