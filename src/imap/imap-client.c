@@ -469,7 +469,6 @@ int client_sync(struct client *client, bool with_expunges)
 int client_sync_full(struct client *client, bool with_expunges, bool report_flags)
 {
 	struct mailbox_sync_result result;
-	struct mailbox_status status;
 	struct mail_info info;
 	uint32_t seq, remaining;
 	string_t *str;
@@ -482,10 +481,15 @@ int client_sync_full(struct client *client, bool with_expunges, bool report_flag
 	array_foreach_elem(&result.expunged_seqs, seq)
 	    client_send_line(client, t_strdup_printf("* %u EXPUNGE", seq));
 	remaining = result.old_messages - array_count(&result.expunged_seqs);
-	if (result.messages > remaining) {
+	if (result.messages > remaining)
 		client_send_line(client, t_strdup_printf("* %u EXISTS", result.messages));
-		if (mailbox_get_status(client->box, &status) == 0)
-			client_send_line(client, t_strdup_printf("* %u RECENT", status.recent));
+	if (result.messages != result.old_messages || array_count(&result.expunged_seqs) > 0) {
+		/* as Dovecot: whenever the count changed, expunges included */
+		uint32_t recent = mailbox_recent_count(client->box);
+		if (recent != client->box_recent_sent) {
+			client_send_line(client, t_strdup_printf("* %u RECENT", recent));
+			client->box_recent_sent = recent;
+		}
 	}
 	array_foreach(&result.changed_uids, uidp)
 	{
