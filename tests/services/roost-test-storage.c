@@ -6,8 +6,10 @@
    Usage: roost-test-storage [-o key=value]... COMMAND [args]
      list [-s]                 every mailbox (-s: subscribed ones), one a line
      create MAILBOX            subscribe MAILBOX        unsubscribe MAILBOX
-     status MAILBOX [-t]       "messages=.. uidvalidity=.. uidnext=.. ..."
-                               (-t: time alloc+open+status, on stderr)
+     status MAILBOX [-t] [-c]  "messages=.. uidvalidity=.. uidnext=.. ..."
+                               (-t: time alloc+open+status, on stderr;
+                               -c: status of an unopened handle, as IMAP
+                               STATUS does)
      fetch MAILBOX [-t]        one line per message: "<uid> <size> <vsize>
                                (<flags and keywords>)" from the index only
                                (-t: time alloc+open+list, on stderr)
@@ -180,22 +182,27 @@ static int cmd_status(int argc, char **argv)
 
 	if (argc < 1)
 		usage();
-	bool timing = argc > 1 && strcmp(argv[1], "-t") == 0;
+	bool timing = false, closed = false;
+	for (int i = 1; i < argc; i++) {
+		timing = timing || strcmp(argv[i], "-t") == 0;
+		closed = closed || strcmp(argv[i], "-c") == 0;
+	}
 	double start = now_ms();
-	struct mailbox *box = mailbox_alloc(user, argv[0], 0);
-	if (mailbox_open(box) < 0)
+	struct mailbox *box = mailbox_alloc(user, argv[0], closed ? MAILBOX_FLAG_READONLY : 0);
+	if (!closed && mailbox_open(box) < 0)
 		return box_fail(box, "open");
 	if (mailbox_get_status(box, &status) < 0)
 		return box_fail(box, "status");
 	double end = now_ms();
-	out(t_strdup_printf("messages=%u uidvalidity=%u uidnext=%u unseen=%u "
+	out(t_strdup_printf("messages=%u uidvalidity=%u uidnext=%u unseen=%u recent=%u "
 			    "highestmodseq=%llu vsize=%llu size=%llu\n",
 			    status.messages, status.uidvalidity, status.uidnext, status.unseen,
+			    status.recent,
 			    (unsigned long long)status.highest_modseq,
 			    (unsigned long long)status.size,
 			    (unsigned long long)status.phys_size));
 	if (timing)
-		fprintf(stderr, "open+status: %.3f ms\n", end - start);
+		fprintf(stderr, "%s: %.3f ms\n", closed ? "status" : "open+status", end - start);
 	mailbox_free(&box);
 	return 0;
 }
