@@ -74,10 +74,12 @@ struct mailbox {
 	ARRAY(uint32_t) view;
 	uint64_t view_modseq;
 	uint64_t view_change_counter;
-	/* \Recent: a MAILBOX_FLAG_DROP_RECENT handle has the UIDs it
-	   claimed; any other sees uid >= recent_first_uid as recent */
+	/* \Recent: the UIDs that are recent for this handle (a
+	   MAILBOX_FLAG_DROP_RECENT handle claimed them; any other saw them
+	   unclaimed when they first came into its view); UIDs from
+	   recent_checked_uid on are not sorted out yet */
 	ARRAY(struct uid_range) recent_claimed;
-	uint32_t recent_first_uid;
+	uint32_t recent_checked_uid;
 
 	/* cached fields waiting for mail_cache_flush() */
 	pool_t cache_pool;
@@ -111,9 +113,10 @@ void mailbox_set_syscall_error(struct mailbox *box, const char *function, const 
    the index itself unless it is locked already). force: readdir even
    when the directory stamps are unchanged. */
 int maildir_sync_index(struct mailbox *box, bool force);
-/* Claims the messages no session has seen as \Recent yet (a
-   MAILBOX_FLAG_DROP_RECENT handle). Returns 0 or -1. */
-int maildir_recent_claim(struct mailbox *box);
+/* Sorts the UIDs new to the handle into \Recent or not: those no session
+   has claimed are; a MAILBOX_FLAG_DROP_RECENT handle claims them (under
+   the index lock, so exactly one session gets each). Returns 0 or -1. */
+int maildir_recent_update(struct mailbox *box);
 /* Whether uid is \Recent for this handle. */
 bool mailbox_uid_is_recent(struct mailbox *box, uint32_t uid);
 /* Reads dovecot-keywords when it changed. */

@@ -224,8 +224,8 @@ int mailbox_open(struct mailbox *box)
 	}
 	box->view_modseq = mail_index_get_header(box->index)->highest_modseq;
 	box->view_change_counter = mail_index_get_change_counter(box->index);
-	box->recent_first_uid = mail_index_get_header(box->index)->first_recent_uid;
-	if ((box->flags & MAILBOX_FLAG_DROP_RECENT) != 0 && maildir_recent_claim(box) < 0) {
+	box->recent_checked_uid = 1;
+	if (maildir_recent_update(box) < 0) {
 		mailbox_close(box);
 		return -1;
 	}
@@ -238,13 +238,34 @@ static bool box_claims_recent(const struct mailbox *box)
 	       MAILBOX_FLAG_DROP_RECENT;
 }
 
-int maildir_recent_claim(struct mailbox *box)
+static void recent_add(struct mailbox *box, uint32_t first, uint32_t last)
+{
+	unsigned int count = array_count(&box->recent_claimed);
+	struct uid_range *prev = count == 0 ? NULL : array_idx(&box->recent_claimed, count - 1);
+	struct uid_range range = { .first = first, .last = last };
+
+	if (prev != NULL && prev->last + 1 >= first)
+		prev->last = MAX(prev->last, last);
+	else
+		array_push(&box->recent_claimed, &range);
+}
+
+int maildir_recent_update(struct mailbox *box)
 {
 	const struct mail_index_header_info *hdr = mail_index_get_header(box->index);
 	const char *error;
 
-	if (!box_claims_recent(box) || hdr->first_recent_uid >= hdr->next_uid)
+	/* UIDs from recent_checked_uid on are new to this handle: \Recent
+	   for it when no session has claimed them */
+	if (hdr->next_uid <= box->recent_checked_uid)
 		return 0;
+	if (!box_claims_recent(box) || hdr->first_recent_uid >= hdr->next_uid) {
+		uint32_t first = MAX(hdr->first_recent_uid, box->recent_checked_uid);
+		if (first < hdr->next_uid)
+			recent_add(box, first, hdr->next_uid - 1);
+		box->recent_checked_uid = hdr->next_uid;
+		return 0;
+	}
 	int ret = mail_index_lock(box->index, &error);
 	if (ret <= 0) {
 		if (ret < 0)
@@ -256,8 +277,8 @@ int maildir_recent_claim(struct mailbox *box)
 	}
 	/* under the lock: exactly one session gets each message */
 	struct mail_index_header_info h = *mail_index_get_header(box->index);
+	uint32_t first = MAX(h.first_recent_uid, box->recent_checked_uid);
 	if (h.first_recent_uid < h.next_uid) {
-		struct uid_range range = { .first = h.first_recent_uid, .last = h.next_uid - 1 };
 		h.first_recent_uid = h.next_uid;
 		struct mail_index_transaction *t = mail_index_transaction_begin(box->index);
 		mail_index_update_header(t, &h);
@@ -266,23 +287,18 @@ int maildir_recent_claim(struct mailbox *box)
 			mail_index_unlock(box->index);
 			return -1;
 		}
-		unsigned int count = array_count(&box->recent_claimed);
-		struct uid_range *last = count == 0 ? NULL :
-			array_idx(&box->recent_claimed, count - 1);
-		if (last != NULL && last->last + 1 >= range.first)
-			last->last = MAX(last->last, range.last);
-		else
-			array_push(&box->recent_claimed, &range);
 	}
+	if (first < h.next_uid)
+		recent_add(box, first, h.next_uid - 1);
+	box->recent_checked_uid = h.next_uid;
 	mail_index_unlock(box->index);
 	return 0;
 }
 
 bool mailbox_uid_is_recent(struct mailbox *box, uint32_t uid)
 {
-	if (!box_claims_recent(box))
-		return uid >= box->recent_first_uid;
 	unsigned int lo = 0, hi = array_count(&box->recent_claimed);
+
 	while (lo < hi) {
 		unsigned int mid = (lo + hi) / 2;
 		const struct uid_range *r = array_idx(&box->recent_claimed, mid);
@@ -299,10 +315,8 @@ bool mailbox_uid_is_recent(struct mailbox *box, uint32_t uid)
 uint32_t mailbox_recent_count(struct mailbox *box)
 {
 	uint32_t count = mailbox_count(box);
-
-	if (!box_claims_recent(box))
-		return count + 1 - mailbox_uid_to_seq_ge(box, box->recent_first_uid);
 	uint32_t recent = 0;
+
 	array_foreach(&box->recent_claimed, r) {
 		uint32_t end = r->last == (uint32_t)-1 ? count + 1 :
 			mailbox_uid_to_seq_ge(box, r->last + 1);

@@ -813,7 +813,7 @@ int mailbox_sync(struct mailbox *box, pool_t pool, struct mailbox_sync_result *r
 	mail_cache_flush(box);
 	if (maildir_sync_index(box, false) < 0)
 		return -1;
-	if ((box->flags & MAILBOX_FLAG_DROP_RECENT) != 0 && maildir_recent_claim(box) < 0)
+	if (maildir_recent_update(box) < 0)
 		return -1;
 	if (result != NULL) {
 		memset(result, 0, sizeof(*result));
