@@ -19,6 +19,8 @@
      flags MAILBOX UID (+|-|=)FLAG...
      expunge MAILBOX UID
      cat MAILBOX UID           the message's bytes
+     move SRC DEST             every message of SRC into DEST, one commit
+                               each; "OK <src uid> <dest uid>" after each
    Flags are \Seen \Answered \Flagged \Deleted \Draft or keywords.
    Settings (-o): mail_location, mail_fsync, lock_method. Exit status 0 on
    success, 1 on a storage error (the text on stderr), 2 on bad usage. */
@@ -377,6 +379,40 @@ static int cmd_expunge(int argc, char **argv)
 	return 0;
 }
 
+/* Moves every message of argv[0] into argv[1], one commit each (the
+   message's flags go along). */
+static int cmd_move(int argc, char **argv)
+{
+	struct mail_transaction_commit_changes changes;
+	struct mail_info info;
+
+	if (argc != 2)
+		usage();
+	struct mailbox *src = box_open(argv[0]);
+	struct mailbox *dest = box_open(argv[1]);
+	uint32_t count = mailbox_count(src);
+	for (uint32_t seq = 1; seq <= count; seq++) {
+		if (mailbox_mail_get_info(src, seq, pool_temp, &info) < 0)
+			return box_fail(src, "move");
+		struct mail_save_params params = {
+			.flags = info.flags & MAIL_FLAGS_MASK, .keywords = info.keywords,
+		};
+		struct mailbox_transaction *t = mailbox_transaction_begin(dest);
+		if (mailbox_move(t, src, info.uid, &params) < 0) {
+			mailbox_transaction_rollback(&t);
+			return box_fail(dest, "move");
+		}
+		if (mailbox_transaction_commit(&t, pool_temp, &changes) < 0)
+			return box_fail(dest, "commit");
+		out(t_strdup_printf("OK %u %u\n", info.uid,
+				    array_idx_elem(&changes.saved_uids, 0)));
+		pool_temp_clear();
+	}
+	mailbox_free(&dest);
+	mailbox_free(&src);
+	return 0;
+}
+
 static int cmd_cat(int argc, char **argv)
 {
 	char buf[8192];
@@ -455,6 +491,8 @@ int main(int argc, char *argv[])
 		ret = cmd_expunge(cargc, cargv);
 	else if (strcmp(cmd, "cat") == 0)
 		ret = cmd_cat(cargc, cargv);
+	else if (strcmp(cmd, "move") == 0)
+		ret = cmd_move(cargc, cargv);
 	else
 		usage();
 	mail_user_free(&user);
