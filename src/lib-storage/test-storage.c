@@ -613,6 +613,18 @@ static void test_header_cache(void)
 	const char *subject[] = { "subject", NULL };
 	test_assert_strcmp(header_fields(box, seq, subject),
 			   "From: new@example.com\r\nSubject: fresh\r\n");
+	/* a header too large to cache: the caller reads the message */
+	string_t *big = str_new(test_pool, 400 * 1024);
+	str_append(big, "Subject: big\nX-Pad: ");
+	for (unsigned int i = 0; i < 300 * 1024 / 8; i++)
+		str_append(big, "padding ");
+	str_append(big, "\n\nbody\n");
+	uid = save_msg(box, str_c(big), 0, NULL);
+	test_assert(mailbox_sync(box, test_pool, NULL) == 0);
+	const void *data;
+	size_t size;
+	test_assert(mailbox_mail_get_header_fields(box, mailbox_uid_to_seq(box, uid), subject,
+						   test_pool, &data, &size) == 0);
 	mailbox_free(&box);
 	mail_user_free(&user);
 	test_end();

@@ -200,14 +200,16 @@ static void save_cache_feed(struct mail_save_context *ctx, const void *data, siz
 	struct message_block block;
 
 	if (ctx->hdr_buf != NULL && !ctx->hdr_done) {
-		uint64_t hdr_size;
-		buffer_append(ctx->hdr_buf, data, size);
-		if (mail_header_scan_feed(ctx->hdr_scan, data, size, &hdr_size)) {
-			buffer_set_used_size(ctx->hdr_buf, (size_t)hdr_size);
-			ctx->hdr_done = true;
-		} else if (ctx->hdr_buf->used > SAVE_CACHE_MAX_HEADER) {
+		uint64_t hdr_size = 0;
+		bool done = mail_header_scan_feed(ctx->hdr_scan, data, size, &hdr_size);
+		/* the part of this chunk that is header */
+		size_t hdr_part = done ? (size_t)(hdr_size - ctx->hdr_buf->used) : size;
+		if (ctx->hdr_buf->used + hdr_part > SAVE_CACHE_MAX_HEADER) {
 			buffer_free(&ctx->hdr_buf);
 			message_header_parser_deinit(&ctx->hdr_scan);
+		} else {
+			buffer_append(ctx->hdr_buf, data, hdr_part);
+			ctx->hdr_done = done;
 		}
 	}
 	if (ctx->parser != NULL) {
