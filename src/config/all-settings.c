@@ -30,7 +30,6 @@
 #define N_PROXY "login and LMTP proxying"
 #define N_AUTH_CACHE "the authentication cache"
 #define N_LMTP_MORE "this LMTP option"
-#define N_PRIV_GROUP "privileged-group operations on the mail directories"
 #define N_SUBMISSION "the submission service"
 #define N_DOVEADM "the roostadm network server (doveadm protocol)"
 #define N_HIBERNATE "IMAP hibernation"
@@ -383,7 +382,7 @@ static const struct setting_def all_setting_defs[] = {
 	/* words that name no plugin Roost has get a warning (config-load.c) */
 	S(SET_LIST, mail_plugins, "", F),
 	S(SET_UINT, mail_prefetch_count, "0", F),
-	FUT(SET_STR, mail_privileged_group, "", F, N_PRIV_GROUP),
+	S(SET_STR, mail_privileged_group, "", F),
 	S(SET_BOOL, mail_save_crlf, "no", F),
 	S(SET_STR, mail_server_admin, "", F),
 	S(SET_STR, mail_server_comment, "", F),

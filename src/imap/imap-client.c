@@ -600,7 +600,6 @@ int client_sync(struct client *client, bool with_expunges)
 int client_sync_full(struct client *client, bool with_expunges, bool report_flags)
 {
 	struct mailbox_sync_result result;
-	struct mailbox_status status;
 	struct mail_info info;
 	uint32_t seq, remaining;
 	string_t *str;
@@ -613,11 +612,17 @@ int client_sync_full(struct client *client, bool with_expunges, bool report_flag
 	array_foreach_elem(&result.expunged_seqs, seq)
 	    client_send_line(client, t_strdup_printf("* %u EXPUNGE", seq));
 	remaining = result.old_messages - array_count(&result.expunged_seqs);
-	if (result.messages > remaining) {
+	if (result.messages > remaining)
 		client_send_line(client, t_strdup_printf("* %u EXISTS", result.messages));
-		/* IMAP4rev2 has no RECENT response */
-		if (!client->enabled_imap4rev2 && mailbox_get_status(client->box, &status) == 0)
-			client_send_line(client, t_strdup_printf("* %u RECENT", status.recent));
+	if (!client->enabled_imap4rev2 &&
+	    (result.messages != result.old_messages || array_count(&result.expunged_seqs) > 0)) {
+		/* as Dovecot: whenever the count changed, expunges included;
+		   IMAP4rev2 has no RECENT response */
+		uint32_t recent = mailbox_recent_count(client->box);
+		if (recent != client->box_recent_sent) {
+			client_send_line(client, t_strdup_printf("* %u RECENT", recent));
+			client->box_recent_sent = recent;
+		}
 	}
 	array_foreach(&result.changed_uids, uidp)
 	{

@@ -73,6 +73,8 @@ struct client {
 	enum client_input_state input_state;
 	struct mailbox *box;
 	bool box_readonly;
+	/* the last "* n RECENT" sent for the selected mailbox */
+	uint32_t box_recent_sent;
 	/* the keywords the client was told of in FLAGS (selected mailbox) */
 	pool_t box_pool;
 	ARRAY_TYPE(const_string) box_keywords;

@@ -179,7 +179,9 @@ static bool cmd_select_full(struct client *client, const struct imap_arg *args, 
 	}
 	if (condstore)
 		client_enable_condstore(client);
-	box = mailbox_alloc(client->user, vname, readonly ? MAILBOX_FLAG_READONLY : 0);
+	/* SELECT takes the \Recent flags, EXAMINE only sees them */
+	box = mailbox_alloc(client->user, vname,
+			    readonly ? MAILBOX_FLAG_READONLY : MAILBOX_FLAG_DROP_RECENT);
 	if (mailbox_open(box) < 0 || mailbox_get_status(box, &status) < 0) {
 		client_send_storage_error(client, box);
 		mailbox_free(&box);
@@ -193,6 +195,7 @@ static bool cmd_select_full(struct client *client, const struct imap_arg *args, 
 	/* IMAP4rev2 has neither RECENT nor the UNSEEN response code */
 	if (!client->enabled_imap4rev2)
 		client_send_line(client, t_strdup_printf("* %u RECENT", status.recent));
+	client->box_recent_sent = status.recent;
 	if (status.first_unseen_seq != 0 && !client->enabled_imap4rev2)
 		client_send_line(client, t_strdup_printf("* OK [UNSEEN %u] First unseen.",
 							 status.first_unseen_seq));
@@ -509,7 +512,7 @@ static bool cmd_copy_full(struct client *client, const struct imap_arg *args, bo
 {
 	struct mail_transaction_commit_changes changes;
 	ARRAY_TYPE(imap_seq_range) src_uids, dest_uids;
-	struct mailbox_transaction *t, *src_t;
+	struct mailbox_transaction *t;
 	struct mail_save_params params;
 	const char *set_str, *vname, *error;
 	struct mail_info info;
@@ -561,7 +564,8 @@ static bool cmd_copy_full(struct client *client, const struct imap_arg *args, bo
 		params.flags = info.flags & MAIL_FLAGS_MASK;
 		params.keywords = info.keywords;
 		params.received_date = info.received_date;
-		if (mailbox_copy(t, client->box, info.uid, &params) < 0) {
+		if ((move ? mailbox_move(t, client->box, info.uid, &params) :
+			    mailbox_copy(t, client->box, info.uid, &params)) < 0) {
 			mailbox_transaction_rollback(&t);
 			client_send_storage_error(client, dest);
 			mailbox_free(&dest);
@@ -584,11 +588,26 @@ static bool cmd_copy_full(struct client *client, const struct imap_arg *args, bo
 		return true;
 	}
 	p_array_init(&dest_uids, client->cmd_pool, 16);
+	if (move) {
+		/* a move whose source another session expunged meanwhile
+		   has no destination UID: leave the pair out */
+		ARRAY_TYPE(imap_seq_range) moved;
+		unsigned int i = 0;
+		p_array_init(&moved, client->cmd_pool, 16);
+		array_foreach(&src_uids, r)
+		{
+			uint32_t dest_uid = array_idx_elem(&changes.saved_uids, i++);
+			if (dest_uid != 0)
+				array_push(&moved, r);
+		}
+		src_uids = moved;
+	}
 	array_foreach(&changes.saved_uids, uidp)
 	{
 		struct imap_seq_range r = {*uidp, *uidp};
 
-		array_push(&dest_uids, &r);
+		if (*uidp != 0)
+			array_push(&dest_uids, &r);
 	}
 	src_str = t_str_new(64);
 	dest_str = t_str_new(64);
@@ -600,15 +619,11 @@ static bool cmd_copy_full(struct client *client, const struct imap_arg *args, bo
 							    str_c(dest_str)));
 		return true;
 	}
-	client_send_line(client,
-			 t_strdup_printf("* OK [COPYUID %u %s %s] Moved UIDs.",
-					 changes.uid_validity, str_c(src_str), str_c(dest_str)));
-	src_t = mailbox_transaction_begin(client->box);
-	array_foreach(&src_uids, r)(void) mailbox_expunge(src_t, r->seq1);
-	if (mailbox_transaction_commit(&src_t, NULL, NULL) < 0) {
-		client_send_storage_error(client, client->box);
-		return true;
-	}
+	/* mailbox_move() expunged them from this mailbox in the commit */
+	if (array_count(&src_uids) > 0)
+		client_send_line(client, t_strdup_printf("* OK [COPYUID %u %s %s] Moved UIDs.",
+							 changes.uid_validity, str_c(src_str),
+							 str_c(dest_str)));
 	(void)client_sync(client, true);
 	client_send_tagline(client, "OK Move completed.");
 	return true;

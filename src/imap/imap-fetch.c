@@ -314,30 +314,22 @@ static void fetch_send_literal_header(struct fetch_context *ctx, const struct im
 	ctx->last_cr = false;
 }
 
-static int fetch_header_fields(struct fetch_context *ctx, const struct imap_fetch_item *item,
-			       const struct message_section_range *range)
+/* Sends the fields of hdr (a header, or the storage's cached part of
+   one) that the HEADER.FIELDS[.NOT] item names. */
+static void fetch_header_fields_send(struct fetch_context *ctx, const struct imap_fetch_item *item,
+				     const unsigned char *hdr, size_t hdr_size)
 {
 	ARRAY_TYPE(message_section_range) ranges;
-	size_t hdr_size = (size_t)MIN(range->size, FETCH_MAX_HEADER_SIZE);
-	unsigned char *hdr = p_malloc(ctx->msg_pool, hdr_size + 1);
 	string_t *text = str_new(ctx->msg_pool, 256);
 	uint64_t vskip = 0, vleft = (uint64_t)-1, size;
 	bool last_cr = false;
-	ssize_t ret;
 
-	ret = pread(ctx->fd, hdr, hdr_size, (off_t)range->offset);
-	if (ret < 0) {
-		i_error("pread(message) failed: %m");
-		return -1;
-	}
 	p_array_init(&ranges, ctx->msg_pool, 8);
-	(void)message_section_filter_header(&item->section, hdr, (size_t)ret, range->offset,
-					    &ranges);
+	(void)message_section_filter_header(&item->section, hdr, hdr_size, 0, &ranges);
 	array_foreach(&ranges, r)
 	{
 		last_cr = false;
-		crlf_convert(text, hdr + (r->offset - range->offset), (size_t)r->size, &last_cr,
-			     &vskip, &vleft);
+		crlf_convert(text, hdr + r->offset, (size_t)r->size, &last_cr, &vskip, &vleft);
 		if (str_len(text) > 0 && str_data(text)[str_len(text) - 1] != '\n')
 			str_append(text, "\r\n");
 	}
@@ -346,7 +338,42 @@ static int fetch_header_fields(struct fetch_context *ctx, const struct imap_fetc
 	size = ctx->vleft;
 	ctx->mem = str_data(text) + MIN(ctx->vskip, str_len(text));
 	ctx->mem_left = (size_t)size;
+}
+
+static int fetch_header_fields(struct fetch_context *ctx, const struct imap_fetch_item *item,
+			       const struct message_section_range *range)
+{
+	size_t hdr_size = (size_t)MIN(range->size, FETCH_MAX_HEADER_SIZE);
+	unsigned char *hdr = p_malloc(ctx->msg_pool, hdr_size + 1);
+	ssize_t ret;
+
+	ret = pread(ctx->fd, hdr, hdr_size, (off_t)range->offset);
+	if (ret < 0) {
+		i_error("pread(message) failed: %m");
+		return -1;
+	}
+	fetch_header_fields_send(ctx, item, hdr, (size_t)ret);
 	return 0;
+}
+
+/* HEADER.FIELDS of the message itself from the storage's cache (which
+   reads and caches the header when it does not have them). Returns 1 when
+   sent, 0 when the message must be read, -1 on error. */
+static int fetch_header_fields_cached(struct fetch_context *ctx,
+				      const struct imap_fetch_item *item)
+{
+	const void *data;
+	size_t size;
+
+	if (item->section.type != MESSAGE_SECTION_HEADER_FIELDS || item->section.path_len != 0)
+		return 0;
+	int ret = mailbox_mail_get_header_fields(ctx->client->box,
+						 array_idx_elem(&ctx->seqs, ctx->seq_idx),
+						 item->section.fields, ctx->msg_pool, &data, &size);
+	if (ret <= 0)
+		return ret;
+	fetch_header_fields_send(ctx, item, data, size);
+	return 1;
 }
 
 /* The part a section path names (NULL if none). */
@@ -400,6 +427,11 @@ static int fetch_body_item(struct fetch_context *ctx, const struct imap_fetch_it
 		ctx->phys_end = ctx->fd_size;
 		ctx->streaming = true;
 		return 0;
+	}
+	if (ctx->parts == NULL) {
+		int ret = fetch_header_fields_cached(ctx, item);
+		if (ret != 0)
+			return ret < 0 ? -1 : 0;
 	}
 	if (fetch_parse_parts(ctx) < 0)
 		return -1;

@@ -2,6 +2,7 @@
 
 #include "lib.h"
 #include "mail-cache.h"
+#include "write-full.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,15 +11,24 @@
 #include <zlib.h>
 
 #define MAIL_CACHE_MAGIC 0x48434352U /* "RCCH" */
-#define MAIL_CACHE_VERSION 1
+#define MAIL_CACHE_VERSION 2
 #define MAIL_CACHE_MAX_SIZE 0xf0000000U
+/* compaction pays off once half of the file is unused entries: an entry
+   is rewritten whole when a field is added to it, so each compaction at
+   least halves the file and the copying is amortised O(1) per byte */
+#define MAIL_CACHE_COMPACT_MIN_SIZE (32 * 1024)
+#define MAIL_CACHE_COMPACT_DELETED_PERCENT 50
 
 struct mail_cache_header {
 	uint32_t magic;
 	uint16_t version;
 	uint16_t header_size;
 	uint32_t file_seq;
-	uint32_t unused;
+	/* bytes of entries no record points at any more (replaced by a
+	   newer entry, or of an expunged message); updated under the index
+	   lock, a heuristic only (a crash may lose some) */
+	uint32_t deleted_size;
+	uint32_t unused[2];
 };
 
 /* entry: header, then fields, each padded to 4 bytes */
@@ -220,6 +230,36 @@ static void field_append(buffer_t *buf, unsigned int field, const void *data, si
 		buffer_append_space(buf, pad);
 }
 
+/* Adds size to the header's deleted_size (the index is locked). */
+static void cache_add_deleted(struct mail_cache *cache, uint32_t size)
+{
+	uint32_t deleted;
+	off_t pos = offsetof(struct mail_cache_header, deleted_size);
+
+	if (pread(cache->fd, &deleted, sizeof(deleted), pos) != sizeof(deleted))
+		return;
+	deleted = deleted + size < deleted ? (uint32_t)-1 : deleted + size;
+	if (pwrite(cache->fd, &deleted, sizeof(deleted), pos) != sizeof(deleted))
+		i_error("pwrite(%s) failed: %m", cache->path);
+}
+
+void mail_cache_entry_freed(struct mail_cache *cache, uint32_t offset, uint32_t uid)
+{
+	const char *error;
+	size_t size;
+	int ret;
+
+	i_assert(mail_index_is_locked(cache->index));
+	if (offset == 0)
+		return;
+	if (cache_get_entry(cache, offset, uid, &size, &ret, &error) == NULL) {
+		if (ret < 0)
+			i_error("%s", error);
+		return;
+	}
+	cache_add_deleted(cache, (uint32_t)(size + sizeof(struct mail_cache_entry)));
+}
+
 static int cache_create(struct mail_cache *cache, const char **error_r)
 {
 	const struct mail_index_settings *set = mail_index_get_settings(cache->index);
@@ -238,7 +278,7 @@ static int cache_create(struct mail_cache *cache, const char **error_r)
 		return -1;
 	}
 	file_lock_set_perms(fd, tmp_path, set->file_mode, set->file_gid);
-	if (write(fd, &hdr, sizeof(hdr)) != sizeof(hdr) || rename(tmp_path, cache->path) < 0) {
+	if (write_full(fd, &hdr, sizeof(hdr)) < 0 || rename(tmp_path, cache->path) < 0) {
 		*error_r = t_strdup_printf("creating %s failed: %s", cache->path, strerror(errno));
 		(void)unlink(tmp_path);
 		i_close_fd(&fd);
@@ -269,7 +309,7 @@ int mail_cache_add(struct mail_cache *cache, uint32_t old_offset, uint32_t uid,
 	for (unsigned int i = 0; i < count; i++)
 		field_append(buf, values[i].field, values[i].data, values[i].size);
 	/* keep the old entry's other fields */
-	size_t old_size;
+	size_t old_size = 0;
 	const unsigned char *old = old_offset == 0 ? NULL :
 		cache_get_entry(cache, old_offset, uid, &old_size, &ret, error_r);
 	for (unsigned int f = 1; old != NULL && f < MAIL_CACHE_FIELD_COUNT; f++) {
@@ -298,6 +338,137 @@ int mail_cache_add(struct mail_cache *cache, uint32_t old_offset, uint32_t uid,
 			i_error("ftruncate(%s) failed: %m", cache->path);
 		return -1;
 	}
+	if (old != NULL)
+		cache_add_deleted(cache, (uint32_t)(old_size + sizeof(struct mail_cache_entry)));
 	*offset_r = (uint32_t)end;
 	return 0;
+}
+
+int mail_cache_get_usage(struct mail_cache *cache, uint64_t *file_size_r,
+			 uint64_t *deleted_size_r, const char **error_r)
+{
+	struct mail_cache_header hdr;
+	struct stat st;
+
+	*file_size_r = *deleted_size_r = 0;
+	int ret = cache_open(cache, error_r);
+	if (ret <= 0)
+		return ret;
+	if (fstat(cache->fd, &st) < 0) {
+		*error_r = t_strdup_printf("fstat(%s) failed: %s", cache->path, strerror(errno));
+		return -1;
+	}
+	if (pread(cache->fd, &hdr, sizeof(hdr), 0) != sizeof(hdr))
+		return 0;
+	*file_size_r = (uint64_t)st.st_size;
+	*deleted_size_r = hdr.deleted_size;
+	return 1;
+}
+
+int mail_cache_compact_if_needed(struct mail_cache *cache, const char **error_r)
+{
+	uint64_t size, deleted;
+
+	int ret = mail_cache_get_usage(cache, &size, &deleted, error_r);
+	if (ret <= 0)
+		return ret;
+	if (size < MAIL_CACHE_COMPACT_MIN_SIZE ||
+	    deleted * 100 < (size - sizeof(struct mail_cache_header)) *
+				    MAIL_CACHE_COMPACT_DELETED_PERCENT)
+		return 0;
+	return mail_cache_compact(cache, error_r) < 0 ? -1 : 1;
+}
+
+struct cache_move {
+	uint32_t uid;
+	uint32_t offset;
+};
+
+int mail_cache_compact(struct mail_cache *cache, const char **error_r)
+{
+	struct mail_index *index = cache->index;
+	const struct mail_index_settings *set = mail_index_get_settings(index);
+	struct mail_index_header_info hdr = *mail_index_get_header(index);
+	const char *tmp_path = t_strdup_printf("%s.tmp", cache->path);
+	ARRAY(struct cache_move) moves;
+	int ret;
+
+	i_assert(mail_index_is_locked(index));
+	if ((ret = cache_open(cache, error_r)) <= 0)
+		return ret;
+	hdr.cache_file_seq++;
+	if (hdr.cache_file_seq == 0)
+		hdr.cache_file_seq = 1;
+	struct mail_cache_header chdr = {
+		.magic = MAIL_CACHE_MAGIC, .version = MAIL_CACHE_VERSION,
+		.header_size = sizeof(chdr), .file_seq = hdr.cache_file_seq,
+	};
+	(void)unlink(tmp_path);
+	int fd = open(tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, set->file_mode);
+	if (fd < 0) {
+		*error_r = t_strdup_printf("open(%s) failed: %s", tmp_path, strerror(errno));
+		return -1;
+	}
+	file_lock_set_perms(fd, tmp_path, set->file_mode, set->file_gid);
+
+	/* the live entries, in record order, written in big chunks */
+	unsigned int count = mail_index_count(index);
+	buffer_t *out = buffer_create_dynamic(pool_system, 1024 * 1024 + 4096);
+	buffer_append(out, &chdr, sizeof(chdr));
+	uint64_t written = 0;
+	i_array_init(&moves, count + 1);
+	ret = 0;
+	for (uint32_t seq = 1; seq <= count && ret == 0; seq++) {
+		const struct mail_index_record *rec = mail_index_lookup(index, seq);
+		struct cache_move move = { .uid = rec->uid, .offset = 0 };
+		size_t size;
+		int lret;
+		if (rec->cache_offset == 0)
+			continue;
+		const unsigned char *fields =
+			cache_get_entry(cache, rec->cache_offset, rec->uid, &size, &lret, error_r);
+		if (lret < 0) {
+			ret = -1;
+			break;
+		}
+		if (fields != NULL) {
+			move.offset = (uint32_t)(written + out->used);
+			buffer_append(out, fields - sizeof(struct mail_cache_entry),
+				      size + sizeof(struct mail_cache_entry));
+		}
+		array_push(&moves, &move);
+		if (out->used >= 1024 * 1024) {
+			if (write_full(fd, out->data, out->used) < 0) {
+				*error_r = t_strdup_printf("write(%s) failed: %s", tmp_path,
+							   strerror(errno));
+				ret = -1;
+			}
+			written += out->used;
+			buffer_set_used_size(out, 0);
+		}
+	}
+	if (ret == 0 && (write_full(fd, out->data, out->used) < 0 ||
+			 (set->fsync_mode != MAIL_FSYNC_NEVER && fdatasync(fd) < 0) ||
+			 rename(tmp_path, cache->path) < 0)) {
+		*error_r = t_strdup_printf("writing %s failed: %s", cache->path, strerror(errno));
+		ret = -1;
+	}
+	buffer_free(&out);
+	i_close_fd(&fd);
+	if (ret < 0) {
+		(void)unlink(tmp_path);
+		array_free(&moves);
+		return -1;
+	}
+	/* From here the old offsets are invalid (the sequence differs): a
+	   crash before the index commit only loses what was cached. */
+	cache_close(cache);
+	struct mail_index_transaction *t = mail_index_transaction_begin(index);
+	array_foreach(&moves, m)
+		mail_index_update_cache(t, m->uid, m->offset);
+	mail_index_update_header(t, &hdr);
+	array_free(&moves);
+	if (mail_index_transaction_commit(&t, error_r) < 0)
+		return -1;
+	return 1;
 }

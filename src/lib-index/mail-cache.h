@@ -10,7 +10,13 @@
    by a sequence number kept in the index header (cache_file_seq): a new
    sequence (after a rebuild) makes every old offset invalid.
 
-   Appends happen under the index lock. Reading is lock-free (mmap). */
+   Appends happen under the index lock. Reading is lock-free (mmap).
+
+   Entries no record points at (replaced by a newer entry of the same
+   message, or of an expunged message) are counted in the file's header;
+   once they are half of it, mail_cache_compact_if_needed() copies the
+   live entries to a new file that replaces the old one by rename(), under
+   the next cache_file_seq (see doc/storage.md). */
 
 #include "mail-index.h"
 
@@ -20,7 +26,10 @@ enum mail_cache_field {
 	MAIL_CACHE_FIELD_ENVELOPE = 1,      /* IMAP ENVELOPE text */
 	MAIL_CACHE_FIELD_BODYSTRUCTURE = 2, /* IMAP BODYSTRUCTURE text */
 	MAIL_CACHE_FIELD_BODY = 3,          /* IMAP BODY text */
-	MAIL_CACHE_FIELD_HEADERS = 4,       /* chosen header fields, raw */
+	/* chosen header fields: their lowercase names, each followed by a
+	   NUL, then a NUL, then the raw bytes of every field with one of
+	   those names, in message order */
+	MAIL_CACHE_FIELD_HEADERS = 4,
 	MAIL_CACHE_FIELD_SENT_DATE = 5,     /* int64 time + int32 tz */
 	MAIL_CACHE_FIELD_COUNT
 };
@@ -50,5 +59,23 @@ int mail_cache_lookup(struct mail_cache *cache, uint32_t offset, uint32_t uid,
 int mail_cache_add(struct mail_cache *cache, uint32_t old_offset, uint32_t uid,
 		   const struct mail_cache_value *values, unsigned int count,
 		   uint32_t *offset_r, const char **error_r);
+
+/* Counts the entry at offset as unused (its message is being expunged).
+   The index must be locked. */
+void mail_cache_entry_freed(struct mail_cache *cache, uint32_t offset, uint32_t uid);
+
+/* The file's size and its unused bytes. Returns 1, 0 when there is no
+   cache file, -1 with *error_r. */
+int mail_cache_get_usage(struct mail_cache *cache, uint64_t *file_size_r,
+			 uint64_t *deleted_size_r, const char **error_r);
+/* Compacts when unused entries are half of a file of 32 KB or more. The
+   index must be locked and refreshed. Returns 1 when compacted, 0 when not
+   needed, -1 with *error_r (the cache is only less compact then). */
+int mail_cache_compact_if_needed(struct mail_cache *cache, const char **error_r);
+/* Copies the entries the index's records point at into a new file, renames
+   it over the old one and commits an index transaction pointing the
+   records at their new offsets under a new cache_file_seq. Same locking
+   and returns as above. */
+int mail_cache_compact(struct mail_cache *cache, const char **error_r);
 
 #endif

@@ -9,8 +9,8 @@
 
 #define MAIL_INDEX_MAGIC 0x58444952U     /* "RIDX" */
 #define MAIL_INDEX_LOG_MAGIC 0x474f4c52U /* "RLOG" */
-#define MAIL_INDEX_VERSION 1
-#define MAIL_INDEX_LOG_VERSION 1
+#define MAIL_INDEX_VERSION 3
+#define MAIL_INDEX_LOG_VERSION 2
 #define MAIL_INDEX_DEFAULT_LOG_ROTATE_SIZE (256 * 1024)
 /* a log entry larger than this is corrupt */
 #define MAIL_INDEX_LOG_MAX_ENTRY_SIZE (512U * 1024 * 1024)
@@ -31,12 +31,18 @@ struct mail_index_disk_header {
 	uint32_t strings_size;
 	uint32_t log_file_seq;
 	uint32_t cache_file_seq;
-	uint32_t unused1;
+	uint32_t first_recent_uid;
 
 	uint64_t highest_modseq;
 	uint64_t sync_stamp[MAIL_INDEX_SYNC_STAMP_COUNT];
 
-	uint32_t unused2;
+	/* the totals (counts.messages == messages_count) */
+	uint32_t seen_count;
+	uint32_t recent_count;
+	uint64_t virtual_size;
+	uint64_t physical_size;
+
+	uint32_t deleted_count;
 	/* CRC32 of this header with crc = 0 */
 	uint32_t crc;
 };
@@ -55,6 +61,9 @@ struct mail_index_log_entry {
 	uint32_t size;
 	uint32_t crc;
 	uint64_t modseq; /* the modseq of this transaction's changes */
+	/* the totals after it: a status reads these instead of replaying
+	   the ops on the records */
+	struct mail_index_counts counts;
 };
 
 enum mail_index_log_op_type {
@@ -64,7 +73,8 @@ enum mail_index_log_op_type {
 	LOG_OP_NAME,       /* struct log_op_uid + name + NUL */
 	LOG_OP_SIZES,      /* struct log_op_sizes */
 	LOG_OP_CACHE,      /* struct log_op_cache */
-	LOG_OP_EXPUNGE,    /* struct log_op_uid */
+	LOG_OP_EXPUNGE,    /* struct log_op_uid (applied in batches, see
+			      mail-index.c) */
 	LOG_OP_HEADER,     /* struct mail_index_header_info */
 	LOG_OP_RESET,      /* struct log_op_reset */
 };

@@ -9,6 +9,12 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+/* Set on a record whose EXPUNGE was applied but that is still in the
+   array: expunges are removed in one pass at the end of a replay or
+   commit (flush_expunges()), so removing N of M records costs O(M), not
+   O(N * M). Never visible outside this file. */
+#define REC_FLAG_EXPUNGED 0x80000000U
+
 struct mail_index {
 	char *dir, *path, *log_path, *lock_path;
 	struct mail_index_settings set;
@@ -25,6 +31,14 @@ struct mail_index {
 	ARRAY(struct mail_index_record) recs;
 	buffer_t *strings;
 	ARRAY(struct mail_index_expunge) expunges;
+	struct mail_index_counts counts;
+	/* records marked REC_FLAG_EXPUNGED, and their expunge entries not
+	   merged into expunges yet */
+	unsigned int pending_expunges;
+	unsigned int first_pending_idx;
+	ARRAY(struct mail_index_expunge) new_expunges;
+	/* expunges were appended out of UID order: sorted when asked for */
+	bool expunges_unsorted;
 
 	int log_fd;
 	ino_t log_ino;
@@ -64,6 +78,7 @@ struct mail_index *mail_index_alloc(const char *dir, const struct mail_index_set
 	index->log_fd = -1;
 	i_array_init(&index->recs, 64);
 	i_array_init(&index->expunges, 16);
+	i_array_init(&index->new_expunges, 16);
 	index->strings = buffer_create_dynamic(pool_system, 1024);
 	buffer_append_c(index->strings, '\0');
 	return index;
@@ -73,6 +88,10 @@ static void index_clear(struct mail_index *index)
 {
 	array_clear(&index->recs);
 	array_clear(&index->expunges);
+	array_clear(&index->new_expunges);
+	index->pending_expunges = 0;
+	index->expunges_unsorted = false;
+	memset(&index->counts, 0, sizeof(index->counts));
 	buffer_set_used_size(index->strings, 0);
 	buffer_append_c(index->strings, '\0');
 	memset(&index->hdr, 0, sizeof(index->hdr));
@@ -91,6 +110,7 @@ void mail_index_free(struct mail_index **_index)
 	i_close_fd(&index->log_fd);
 	array_free(&index->recs);
 	array_free(&index->expunges);
+	array_free(&index->new_expunges);
 	buffer_free(&index->strings);
 	i_free(index->dir);
 	i_free(index->path);
@@ -143,36 +163,118 @@ static uint32_t strings_add(struct mail_index *index, const char *name)
 static struct mail_index_record *rec_by_uid(struct mail_index *index, uint32_t uid)
 {
 	uint32_t seq = mail_index_lookup_uid(index, uid);
+	struct mail_index_record *rec = seq == 0 ? NULL : array_idx(&index->recs, seq - 1);
 
-	return seq == 0 ? NULL : array_idx(&index->recs, seq - 1);
+	return rec == NULL || (rec->flags & REC_FLAG_EXPUNGED) != 0 ? NULL : rec;
 }
 
-static void expunge_add(struct mail_index *index, uint32_t uid, uint64_t modseq)
+static uint64_t rec_vsize(const struct mail_index_record *rec)
 {
-	unsigned int count = array_count(&index->expunges);
-	struct mail_index_expunge exp = { .uid = uid, .modseq = modseq };
+	return rec->virtual_size == (uint64_t)-1 ? rec->physical_size : rec->virtual_size;
+}
 
-	if (count == 0 || array_idx(&index->expunges, count - 1)->uid < uid) {
-		array_push(&index->expunges, &exp);
+/* Adds (sign 1) or removes (-1) a record's share of the totals. */
+static void counts_update(struct mail_index *index, const struct mail_index_record *rec, int sign)
+{
+	struct mail_index_counts *c = &index->counts;
+	uint32_t one = sign > 0 ? 1 : (uint32_t)-1;
+
+	c->messages += one;
+	if ((rec->flags & MAIL_INDEX_FLAG_SEEN) != 0)
+		c->seen += one;
+	if ((rec->flags & MAIL_INDEX_FLAG_DELETED) != 0)
+		c->deleted += one;
+	if (rec->uid >= index->hdr.first_recent_uid)
+		c->recent += one;
+	c->virtual_size += sign > 0 ? rec_vsize(rec) : -rec_vsize(rec);
+	c->physical_size += sign > 0 ? rec->physical_size : -rec->physical_size;
+}
+
+/* first_recent_uid moved up: count what is still recent. */
+static void counts_recount_recent(struct mail_index *index)
+{
+	unsigned int count = array_count(&index->recs);
+	const struct mail_index_record *recs = count == 0 ? NULL : array_front(&index->recs);
+
+	index->counts.recent = 0;
+	if (index->hdr.first_recent_uid >= index->hdr.next_uid)
+		return; /* the usual case: a session claimed everything */
+	for (unsigned int i = mail_index_lookup_uid_ge(index, index->hdr.first_recent_uid) - 1;
+	     i < count; i++) {
+		if ((recs[i].flags & REC_FLAG_EXPUNGED) == 0)
+			index->counts.recent++;
+	}
+}
+
+static int expunge_cmp(const void *p1, const void *p2)
+{
+	const struct mail_index_expunge *e1 = p1, *e2 = p2;
+
+	return e1->uid < e2->uid ? -1 : e1->uid > e2->uid ? 1 : 0;
+}
+
+/* Removes the records marked expunged (one pass from the first of them)
+   and adds their expunge entries to the list. */
+static void flush_expunges(struct mail_index *index)
+{
+	if (index->pending_expunges > 0) {
+		struct mail_index_record *recs = array_front(&index->recs);
+		unsigned int count = array_count(&index->recs);
+		unsigned int dest = index->first_pending_idx;
+		for (unsigned int i = dest; i < count; i++) {
+			if ((recs[i].flags & REC_FLAG_EXPUNGED) == 0)
+				recs[dest++] = recs[i];
+		}
+		array_delete(&index->recs, dest, count - dest);
+		index->pending_expunges = 0;
+	}
+	unsigned int new_count = array_count(&index->new_expunges);
+	if (new_count == 0)
 		return;
+	unsigned int old_count = array_count(&index->expunges);
+	struct mail_index_expunge *newe = array_front(&index->new_expunges);
+	if (old_count > 0 && array_idx(&index->expunges, old_count - 1)->uid > newe[0].uid)
+		index->expunges_unsorted = true;
+	for (unsigned int i = 1; i < new_count && !index->expunges_unsorted; i++)
+		index->expunges_unsorted = newe[i - 1].uid > newe[i].uid;
+	array_append(&index->expunges, newe, new_count);
+	array_clear(&index->new_expunges);
+}
+
+static void expunges_sort(struct mail_index *index)
+{
+	if (index->expunges_unsorted) {
+		array_sort(&index->expunges, expunge_cmp);
+		index->expunges_unsorted = false;
 	}
-	/* keep it sorted */
-	unsigned int lo = 0, hi = count;
-	while (lo < hi) {
-		unsigned int mid = (lo + hi) / 2;
-		if (array_idx(&index->expunges, mid)->uid < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < count && array_idx(&index->expunges, lo)->uid == uid) {
-		array_idx(&index->expunges, lo)->modseq = modseq;
-		return;
-	}
-	array_push(&index->expunges, &exp);
-	struct mail_index_expunge *arr = array_front(&index->expunges);
-	memmove(arr + lo + 1, arr + lo, (count - lo) * sizeof(*arr));
-	arr[lo] = exp;
+}
+
+/* The header rules shared by the replay and mail_index_peek_header():
+   next_uid, highest_modseq and first_recent_uid never go back. */
+static void header_merge(struct mail_index_header_info *hdr,
+			 const struct mail_index_header_info *h)
+{
+	struct mail_index_header_info old = *hdr;
+
+	*hdr = *h;
+	hdr->next_uid = MAX(hdr->next_uid, old.next_uid);
+	hdr->highest_modseq = MAX(hdr->highest_modseq, old.highest_modseq);
+	hdr->first_recent_uid = MAX(hdr->first_recent_uid, old.first_recent_uid);
+}
+
+static void header_reset(struct mail_index_header_info *hdr, const struct log_op_reset *r)
+{
+	uint64_t highest = hdr->highest_modseq;
+
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->uid_validity = r->uid_validity;
+	hdr->next_uid = 1;
+	/* what is there when the index is (re)built is new to every
+	   session: the first to select the mailbox gets it as \Recent
+	   (Dovecot does the same) */
+	hdr->first_recent_uid = 1;
+	/* modseqs never go back, even across a rebuild */
+	hdr->highest_modseq = MAX(highest, r->min_highest_modseq);
 }
 
 /* Applies one op. Returns -1 with *reason_r when the op is malformed. */
@@ -204,10 +306,12 @@ static int apply_op(struct mail_index *index, uint64_t modseq, const struct log_
 			return -1;
 		}
 		app.rec.modseq = modseq;
+		app.rec.flags &= ~REC_FLAG_EXPUNGED;
 		app.rec.name_offset = strings_add(index, name);
 		array_push(&index->recs, &app.rec);
 		if (index->hdr.next_uid <= app.rec.uid)
 			index->hdr.next_uid = app.rec.uid + 1;
+		counts_update(index, &app.rec, 1);
 		break;
 	}
 	case LOG_OP_FLAGS:
@@ -216,8 +320,10 @@ static int apply_op(struct mail_index *index, uint64_t modseq, const struct log_
 		struct log_op_flags fl;
 		memcpy(&fl, data, sizeof(fl));
 		if ((rec = rec_by_uid(index, fl.uid)) != NULL) {
-			rec->flags = fl.flags;
+			counts_update(index, rec, -1);
+			rec->flags = fl.flags & ~REC_FLAG_EXPUNGED;
 			rec->keywords = fl.keywords;
+			counts_update(index, rec, 1);
 			if (op->type == LOG_OP_FLAGS)
 				rec->modseq = modseq;
 		}
@@ -241,8 +347,10 @@ static int apply_op(struct mail_index *index, uint64_t modseq, const struct log_
 		struct log_op_sizes sz;
 		memcpy(&sz, data, sizeof(sz));
 		if ((rec = rec_by_uid(index, sz.uid)) != NULL) {
+			counts_update(index, rec, -1);
 			rec->physical_size = sz.physical_size;
 			rec->virtual_size = sz.virtual_size;
+			counts_update(index, rec, 1);
 		}
 		break;
 	}
@@ -258,10 +366,14 @@ static int apply_op(struct mail_index *index, uint64_t modseq, const struct log_
 		NEED(struct log_op_uid);
 		struct log_op_uid u;
 		memcpy(&u, data, sizeof(u));
-		uint32_t seq = mail_index_lookup_uid(index, u.uid);
-		if (seq != 0) {
-			array_delete(&index->recs, seq - 1, 1);
-			expunge_add(index, u.uid, modseq);
+		if ((rec = rec_by_uid(index, u.uid)) != NULL) {
+			counts_update(index, rec, -1);
+			rec->flags |= REC_FLAG_EXPUNGED;
+			unsigned int idx = (unsigned int)(rec - array_front(&index->recs));
+			if (index->pending_expunges++ == 0 || idx < index->first_pending_idx)
+				index->first_pending_idx = idx;
+			struct mail_index_expunge exp = { .uid = u.uid, .modseq = modseq };
+			array_push(&index->new_expunges, &exp);
 		}
 		break;
 	}
@@ -269,27 +381,24 @@ static int apply_op(struct mail_index *index, uint64_t modseq, const struct log_
 		NEED(struct mail_index_header_info);
 		struct mail_index_header_info h;
 		memcpy(&h, data, sizeof(h));
-		uint64_t highest = index->hdr.highest_modseq;
-		if (h.next_uid < index->hdr.next_uid)
-			h.next_uid = index->hdr.next_uid;
-		index->hdr = h;
-		if (index->hdr.highest_modseq < highest)
-			index->hdr.highest_modseq = highest;
+		uint32_t first_recent = index->hdr.first_recent_uid;
+		header_merge(&index->hdr, &h);
+		if (index->hdr.first_recent_uid != first_recent)
+			counts_recount_recent(index);
 		break;
 	}
 	case LOG_OP_RESET: {
 		NEED(struct log_op_reset);
 		struct log_op_reset r;
 		memcpy(&r, data, sizeof(r));
-		uint64_t highest = index->hdr.highest_modseq;
 		array_clear(&index->recs);
 		array_clear(&index->expunges);
+		array_clear(&index->new_expunges);
+		index->pending_expunges = 0;
+		index->expunges_unsorted = false;
+		memset(&index->counts, 0, sizeof(index->counts));
 		buffer_set_used_size(index->strings, 1);
-		memset(&index->hdr, 0, sizeof(index->hdr));
-		index->hdr.uid_validity = r.uid_validity;
-		index->hdr.next_uid = 1;
-		/* modseqs never go back, even across a rebuild */
-		index->hdr.highest_modseq = MAX(highest, r.min_highest_modseq);
+		header_reset(&index->hdr, &r);
 		break;
 	}
 	default:
@@ -405,6 +514,8 @@ static int snapshot_read(struct mail_index *index, const char **error_r)
 				reason = t_strdup_printf("bad uid %u at record %u", recs[i].uid, i);
 			else if (recs[i].name_offset >= dh.strings_size)
 				reason = "name offset out of range";
+			else if ((recs[i].flags & REC_FLAG_EXPUNGED) != 0)
+				reason = "bad record flags";
 		}
 	}
 	if (reason != NULL) {
@@ -418,7 +529,14 @@ static int snapshot_read(struct mail_index *index, const char **error_r)
 	index->hdr.next_uid = dh.next_uid;
 	index->hdr.highest_modseq = dh.highest_modseq;
 	index->hdr.cache_file_seq = dh.cache_file_seq;
+	index->hdr.first_recent_uid = dh.first_recent_uid;
 	memcpy(index->hdr.sync_stamp, dh.sync_stamp, sizeof(dh.sync_stamp));
+	index->counts.messages = dh.messages_count;
+	index->counts.seen = dh.seen_count;
+	index->counts.recent = dh.recent_count;
+	index->counts.deleted = dh.deleted_count;
+	index->counts.virtual_size = dh.virtual_size;
+	index->counts.physical_size = dh.physical_size;
 	index->log_file_seq = dh.log_file_seq;
 	index->have_snapshot = true;
 	index->change_counter++;
@@ -475,6 +593,7 @@ static int log_replay(struct mail_index *index, const char **error_r)
 		changed = 1;
 	}
 	i_free(buf);
+	flush_expunges(index);
 	index->log_offset += pos;
 	if (reason != NULL && index->lock != NULL) {
 		/* we hold the lock: nobody is writing, so this is the tail a
@@ -550,6 +669,126 @@ static int index_read_all(struct mail_index *index, const char **error_r)
 			return -1;
 		return index->broken ? 0 : 1;
 	}
+}
+
+/* mail_index_peek_header()'s replay: only the ops that change the header,
+   and the totals each entry carries. */
+static void peek_entry(const unsigned char *data, size_t size,
+		       struct mail_index_header_info *hdr, struct mail_index_counts *counts)
+{
+	struct mail_index_log_entry entry;
+
+	memcpy(&entry, data, sizeof(entry));
+	for (size_t pos = sizeof(entry); size - pos >= sizeof(struct log_op_header);) {
+		struct log_op_header op;
+		memcpy(&op, data + pos, sizeof(op));
+		if (op.size < sizeof(op) || op.size > size - pos || op.size % 8 != 0)
+			break;
+		const unsigned char *p = data + pos + sizeof(op);
+		size_t psize = op.size - sizeof(op);
+		if (op.type == LOG_OP_HEADER && psize >= sizeof(struct mail_index_header_info)) {
+			struct mail_index_header_info h;
+			memcpy(&h, p, sizeof(h));
+			header_merge(hdr, &h);
+		} else if (op.type == LOG_OP_RESET && psize >= sizeof(struct log_op_reset)) {
+			struct log_op_reset r;
+			memcpy(&r, p, sizeof(r));
+			header_reset(hdr, &r);
+		} else if (op.type == LOG_OP_APPEND && psize >= sizeof(struct log_op_append)) {
+			struct log_op_append app;
+			memcpy(&app, p, sizeof(app));
+			hdr->next_uid = MAX(hdr->next_uid, app.rec.uid + 1);
+		}
+		pos += op.size;
+	}
+	hdr->highest_modseq = MAX(hdr->highest_modseq, entry.modseq);
+	*counts = entry.counts;
+}
+
+int mail_index_peek_header(struct mail_index *index, struct mail_index_header_info *hdr_r,
+			   struct mail_index_counts *counts_r, const char **error_r)
+{
+	struct mail_index_disk_header dh;
+	struct mail_index_log_header lh;
+	struct stat st;
+
+	int fd = open(index->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		*error_r = t_strdup_printf("open(%s) failed: %s", index->path, strerror(errno));
+		return -1;
+	}
+	int ret = pread_full(fd, &dh, sizeof(dh), 0);
+	i_close_fd(&fd);
+	if (ret < 0 && errno != 0) {
+		*error_r = t_strdup_printf("read(%s) failed: %s", index->path, strerror(errno));
+		return -1;
+	}
+	uint32_t crc = dh.crc;
+	dh.crc = 0;
+	if (ret < 0 || dh.magic != MAIL_INDEX_MAGIC || dh.version != MAIL_INDEX_VERSION ||
+	    dh.header_size != sizeof(dh) || index_crc(&dh, sizeof(dh)) != crc)
+		return 0; /* broken: the full open says so and rebuilds */
+	memset(hdr_r, 0, sizeof(*hdr_r));
+	hdr_r->uid_validity = dh.uid_validity;
+	hdr_r->next_uid = dh.next_uid;
+	hdr_r->highest_modseq = dh.highest_modseq;
+	hdr_r->cache_file_seq = dh.cache_file_seq;
+	hdr_r->first_recent_uid = dh.first_recent_uid;
+	memcpy(hdr_r->sync_stamp, dh.sync_stamp, sizeof(dh.sync_stamp));
+	memset(counts_r, 0, sizeof(*counts_r));
+	counts_r->messages = dh.messages_count;
+	counts_r->seen = dh.seen_count;
+	counts_r->recent = dh.recent_count;
+	counts_r->deleted = dh.deleted_count;
+	counts_r->virtual_size = dh.virtual_size;
+	counts_r->physical_size = dh.physical_size;
+
+	fd = open(index->log_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 1; /* the snapshot alone */
+		*error_r = t_strdup_printf("open(%s) failed: %s", index->log_path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		*error_r = t_strdup_printf("fstat(%s) failed: %s", index->log_path, strerror(errno));
+		i_close_fd(&fd);
+		return -1;
+	}
+	if (pread_full(fd, &lh, sizeof(lh), 0) < 0 || lh.magic != MAIL_INDEX_LOG_MAGIC ||
+	    lh.version != MAIL_INDEX_LOG_VERSION || lh.header_size != sizeof(lh) ||
+	    lh.indexid != dh.indexid || lh.file_seq != dh.log_file_seq) {
+		i_close_fd(&fd);
+		/* an older log holds nothing the snapshot lacks; a newer one
+		   means a rotation raced with us: let the full open sort
+		   that out */
+		return lh.magic == MAIL_INDEX_LOG_MAGIC && lh.indexid == dh.indexid &&
+		       lh.file_seq < dh.log_file_seq ? 1 : 0;
+	}
+	size_t size = st.st_size > (off_t)sizeof(lh) ? (size_t)(st.st_size - (off_t)sizeof(lh)) : 0;
+	unsigned char *buf = i_malloc(size + 1);
+	ssize_t rret = size == 0 ? 0 : pread(fd, buf, size, sizeof(lh));
+	i_close_fd(&fd);
+	if (rret < 0) {
+		*error_r = t_strdup_printf("pread(%s) failed: %s", index->log_path, strerror(errno));
+		i_free(buf);
+		return -1;
+	}
+	size = (size_t)rret;
+	for (size_t pos = 0; size - pos >= sizeof(struct mail_index_log_entry);) {
+		struct mail_index_log_entry entry;
+		memcpy(&entry, buf + pos, sizeof(entry));
+		if (entry.size < sizeof(entry) || entry.size % 8 != 0 ||
+		    entry.size > size - pos ||
+		    index_crc(buf + pos + 8, entry.size - 8) != entry.crc)
+			break; /* torn or being written: what came before counts */
+		peek_entry(buf + pos, entry.size, hdr_r, counts_r);
+		pos += entry.size;
+	}
+	i_free(buf);
+	return 1;
 }
 
 int mail_index_open(struct mail_index *index, const char **error_r)
@@ -654,6 +893,8 @@ static int fsync_dir(const char *dir, const char **error_r)
 int mail_index_compact(struct mail_index *index, const char **error_r)
 {
 	i_assert(index->lock != NULL);
+	flush_expunges(index);
+	expunges_sort(index);
 
 	/* a fresh string table with only live names */
 	unsigned int count = array_count(&index->recs);
@@ -691,8 +932,15 @@ int mail_index_compact(struct mail_index *index, const char **error_r)
 		.strings_size = (uint32_t)strings->used,
 		.log_file_seq = index->log_file_seq + 1,
 		.cache_file_seq = index->hdr.cache_file_seq,
+		.first_recent_uid = index->hdr.first_recent_uid,
 		.highest_modseq = index->hdr.highest_modseq,
+		.seen_count = index->counts.seen,
+		.recent_count = index->counts.recent,
+		.deleted_count = index->counts.deleted,
+		.virtual_size = index->counts.virtual_size,
+		.physical_size = index->counts.physical_size,
 	};
+	i_assert(index->counts.messages == count);
 	memcpy(dh.sync_stamp, index->hdr.sync_stamp, sizeof(dh.sync_stamp));
 	dh.crc = index_crc(&dh, sizeof(dh));
 
@@ -768,6 +1016,11 @@ const struct mail_index_header_info *mail_index_get_header(struct mail_index *in
 	return &index->hdr;
 }
 
+const struct mail_index_counts *mail_index_get_counts(struct mail_index *index)
+{
+	return &index->counts;
+}
+
 const struct mail_index_record *mail_index_lookup(struct mail_index *index, uint32_t seq)
 {
 	i_assert(seq > 0);
@@ -806,6 +1059,7 @@ const char *mail_index_record_name(struct mail_index *index, const struct mail_i
 const struct mail_index_expunge *mail_index_get_expunges(struct mail_index *index,
 							 unsigned int *count_r)
 {
+	expunges_sort(index);
 	*count_r = array_count(&index->expunges);
 	return *count_r == 0 ? NULL : array_front(&index->expunges);
 }
@@ -941,7 +1195,14 @@ void mail_index_reset(struct mail_index_transaction *t, uint32_t uid_validity,
 
 uint64_t mail_index_transaction_get_modseq(struct mail_index_transaction *t)
 {
+	if (t->reset)
+		return MAX(t->index->hdr.highest_modseq, t->reset_min_modseq) + 1;
 	return t->index->hdr.highest_modseq + 1;
+}
+
+bool mail_index_transaction_bumps_modseq(struct mail_index_transaction *t)
+{
+	return t->bumps_modseq;
 }
 
 bool mail_index_transaction_has_changes(struct mail_index_transaction *t)
@@ -963,10 +1224,23 @@ void mail_index_transaction_rollback(struct mail_index_transaction **t)
 	transaction_free(t);
 }
 
+/* Puts the index back as the files say after a failed write (the
+   in-memory state already had the entry applied). */
+static void index_reload_after_failure(struct mail_index *index)
+{
+	const char *error;
+	uint64_t counter = index->change_counter;
+
+	if (index_read_all(index, &error) < 0)
+		i_error("Index %s: re-reading after a failed write failed: %s", index->path, error);
+	index->change_counter = counter + 1;
+}
+
 int mail_index_transaction_commit(struct mail_index_transaction **_t, const char **error_r)
 {
 	struct mail_index_transaction *t = *_t;
 	struct mail_index *index = t->index;
+	const char *reason;
 	int ret = 0;
 
 	i_assert(index->lock != NULL);
@@ -976,34 +1250,39 @@ int mail_index_transaction_commit(struct mail_index_transaction **_t, const char
 	}
 	struct mail_index_log_entry entry = {
 		.size = (uint32_t)(sizeof(entry) + t->ops->used),
-		.modseq = t->bumps_modseq ? index->hdr.highest_modseq + 1 : 0,
+		.modseq = t->bumps_modseq ? mail_index_transaction_get_modseq(t) : 0,
 	};
-	if (t->reset) {
-		/* what follows the reset comes after its modseq floor */
-		entry.modseq = MAX(index->hdr.highest_modseq, t->reset_min_modseq) + 1;
-	}
 	buffer_t *buf = buffer_create_dynamic(pool_system, entry.size);
 	buffer_append(buf, &entry, sizeof(entry));
 	buffer_append(buf, t->ops->data, t->ops->used);
+
+	/* applied first, so that the entry can carry the totals after it;
+	   a failed write re-reads the index from the files */
+	if (apply_entry(index, buf->data, buf->used, &reason) < 0)
+		i_panic("index transaction does not apply: %s", reason);
+	flush_expunges(index);
+	entry.counts = index->counts;
+	buffer_write(buf, 0, &entry, sizeof(entry));
 	entry.crc = index_crc(buf->data + 8, buf->used - 8);
 	buffer_write(buf, 0, &entry, sizeof(entry));
 
 	if (!index->have_snapshot || t->reset) {
-		/* no snapshot to log against, or a rebuild: apply in memory
-		   and write a new snapshot (which is the durable step) */
-		const char *reason;
-		if (apply_entry(index, buf->data, buf->used, &reason) < 0)
-			i_panic("index transaction does not apply: %s", reason);
+		/* no snapshot to log against, or a rebuild: write a new
+		   snapshot (which is the durable step) */
 		ret = mail_index_compact(index, error_r);
+		if (ret < 0)
+			index_reload_after_failure(index);
 		buffer_free(&buf);
 		transaction_free(_t);
 		return ret;
 	}
 	if (!index->log_usable && log_create(index, error_r) < 0) {
+		index_reload_after_failure(index);
 		buffer_free(&buf);
 		transaction_free(_t);
 		return -1;
 	}
+	errno = 0;
 	if (pwrite(index->log_fd, buf->data, buf->used, (off_t)index->log_offset) !=
 		    (ssize_t)buf->used ||
 	    (index->set.fsync_mode == MAIL_FSYNC_ALWAYS && fdatasync(index->log_fd) < 0)) {
@@ -1012,11 +1291,9 @@ int mail_index_transaction_commit(struct mail_index_transaction **_t, const char
 		/* nothing after log_offset counts; cut it */
 		if (ftruncate(index->log_fd, (off_t)index->log_offset) < 0)
 			i_error("ftruncate(%s) failed: %m", index->log_path);
+		index_reload_after_failure(index);
 		ret = -1;
 	} else {
-		const char *reason;
-		if (apply_entry(index, buf->data, buf->used, &reason) < 0)
-			i_panic("index transaction does not apply: %s", reason);
 		index->log_offset += buf->used;
 		if (index->log_offset > index->set.log_rotate_size &&
 		    mail_index_compact(index, error_r) < 0) {

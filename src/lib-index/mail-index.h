@@ -31,6 +31,8 @@
 
 /* enum mail_flags of the storage API, stored as they are */
 #define MAIL_INDEX_FLAGS_MASK 0x001f
+#define MAIL_INDEX_FLAG_SEEN 0x0008 /* MAIL_SEEN: counted in the totals */
+#define MAIL_INDEX_FLAG_DELETED 0x0004 /* MAIL_DELETED: counted too */
 /* driver-private bits of mail_index_record.flags */
 #define MAIL_INDEX_REC_FLAG_DRIVER1 0x10000
 #define MAIL_INDEX_REC_FLAG_DRIVER2 0x20000
@@ -65,9 +67,24 @@ struct mail_index_header_info {
 	uint32_t next_uid;
 	uint64_t highest_modseq;
 	uint32_t cache_file_seq;
+	/* Messages with a UID >= this have not been claimed as \Recent by a
+	   session yet (IMAP SELECT claims them). Never goes back. */
+	uint32_t first_recent_uid;
 	/* Opaque to the index: the driver records what it has synced (the
 	   Maildir driver: mtimes of new/, cur/ and dovecot-uidlist). */
 	uint64_t sync_stamp[MAIL_INDEX_SYNC_STAMP_COUNT];
+};
+
+/* Totals kept up to date by every change, so that a status needs only
+   the header and the log (mail_index_peek_header()). */
+struct mail_index_counts {
+	uint32_t messages;
+	uint32_t seen;
+	/* messages with uid >= first_recent_uid */
+	uint32_t recent;
+	uint32_t deleted;
+	uint64_t virtual_size;  /* an unknown one counts as its physical size */
+	uint64_t physical_size;
 };
 
 enum mail_fsync_mode {
@@ -99,6 +116,12 @@ void mail_index_free(struct mail_index **index);
    it under the lock with mail_index_reset()), -1 with *error_r on an I/O
    error. */
 int mail_index_open(struct mail_index *index, const char **error_r);
+/* Reads only the snapshot's header and the log, not the records: what a
+   status needs. Leaves index as it was. Returns 1 with *hdr_r and
+   *counts_r, 0 when there is no usable index (the caller then opens it
+   fully, which also rebuilds a broken one), -1 with *error_r. */
+int mail_index_peek_header(struct mail_index *index, struct mail_index_header_info *hdr_r,
+			   struct mail_index_counts *counts_r, const char **error_r);
 /* Reads what other processes appended to the log since the last read
    (and re-reads the snapshot when the log was rotated). Returns 1 when
    something changed, 0 when not, -1 with *error_r. A broken index is
@@ -114,6 +137,7 @@ bool mail_index_is_locked(struct mail_index *index);
 /* ---- reading: records are numbered by sequence 1..count ---- */
 unsigned int mail_index_count(struct mail_index *index);
 const struct mail_index_header_info *mail_index_get_header(struct mail_index *index);
+const struct mail_index_counts *mail_index_get_counts(struct mail_index *index);
 /* seq must be 1..count */
 const struct mail_index_record *mail_index_lookup(struct mail_index *index, uint32_t seq);
 /* Returns the sequence of uid, or 0 when it does not exist. */
@@ -150,16 +174,26 @@ void mail_index_update_sizes(struct mail_index_transaction *t, uint32_t uid,
 			     uint64_t physical_size, uint64_t virtual_size);
 void mail_index_update_cache(struct mail_index_transaction *t, uint32_t uid,
 			     uint32_t cache_offset);
+/* uid must be in the index; each uid at most once per transaction.
+   Expunging N of M messages costs O(N log M + M), whatever N. */
 void mail_index_expunge(struct mail_index_transaction *t, uint32_t uid);
 /* Replaces the header (uid_validity, next_uid, sync stamps; a
-   highest_modseq lower than the current one is ignored). */
+   highest_modseq, next_uid or first_recent_uid lower than the current one
+   is ignored). */
 void mail_index_update_header(struct mail_index_transaction *t,
 			      const struct mail_index_header_info *hdr);
-/* Empties the index (new uid_validity): the first thing a rebuild does. */
+/* Empties the index (new uid_validity): the first thing a rebuild does.
+   The highest modseq becomes max(the current one, min_highest_modseq)
+   and the transaction's changes get the next one; a reset without other
+   changes leaves the highest modseq at that floor (1 for a new mailbox,
+   as Dovecot reports an empty one). */
 void mail_index_reset(struct mail_index_transaction *t, uint32_t uid_validity,
 		      uint64_t min_highest_modseq);
 /* The modseq that this transaction's changes will get. */
 uint64_t mail_index_transaction_get_modseq(struct mail_index_transaction *t);
+/* Whether committing it hands out a new modseq (appends, flag changes,
+   expunges). */
+bool mail_index_transaction_bumps_modseq(struct mail_index_transaction *t);
 bool mail_index_transaction_has_changes(struct mail_index_transaction *t);
 /* Writes the changes to the log and applies them. Frees the transaction.
    Returns 0 or -1 with *error_r (then nothing was applied). */

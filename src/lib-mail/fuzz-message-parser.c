@@ -20,6 +20,7 @@
 		  sed 's|^|src/lib-mail/|') \
 		src/lib-mail/test-mail-common.c src/lib/mempool.c \
 		src/lib/buffer.c src/lib/str.c src/lib/strfuncs.c src/lib/log.c \
+		src/lib/write-full.c \
 		-o /tmp/fuzz-message-parser
 	cp -r src/lib-mail/fuzz-corpus /tmp/mail-corpus
 	/tmp/fuzz-message-parser -max_len=16384 -max_total_time=600 /tmp/mail-corpus
@@ -138,6 +139,34 @@ static void fuzz_binary(pool_t pool, const uint8_t *data, size_t size,
 	}
 }
 
+static const char *ranges_text(pool_t pool, const uint8_t *data,
+			       const ARRAY_TYPE(message_section_range) *ranges)
+{
+	string_t *str = str_new(pool, 256);
+
+	array_foreach(ranges, r)
+		str_append_data(str, data + r->offset, (size_t)r->size);
+	return str_c(str);
+}
+
+/* What the storage caches for HEADER.FIELDS (the fields of a superset of
+   the names, extracted from the header) must filter to the same bytes as
+   the message's own header. */
+static void fuzz_cached_fields(pool_t pool, const uint8_t *hdr, size_t hdr_size,
+			       const struct message_section *section,
+			       const ARRAY_TYPE(message_section_range) *want_ranges)
+{
+	static const char *const superset[] = { "date", "TO", "Subject", "from", "cc", NULL };
+	ARRAY_TYPE(message_section_range) ranges;
+	buffer_t *block = buffer_create_dynamic(pool, hdr_size + 1);
+
+	message_section_extract_fields(hdr, hdr_size, superset, block);
+	p_array_init(&ranges, pool, 8);
+	(void)message_section_filter_header(section, block->data, block->used, 0, &ranges);
+	check_same("cached header fields", ranges_text(pool, hdr, want_ranges),
+		   ranges_text(pool, block->data, &ranges));
+}
+
 static void fuzz_sections(pool_t pool, const uint8_t *data, size_t size,
 			  const struct message_part *root)
 {
@@ -165,6 +194,9 @@ static void fuzz_sections(pool_t pool, const uint8_t *data, size_t size,
 			(void)message_section_filter_header(&section, data + range.offset,
 							    range.size, range.offset, &ranges);
 		}
+		if (section.type == MESSAGE_SECTION_HEADER_FIELDS && section.path_len == 0)
+			fuzz_cached_fields(pool, data + range.offset, range.size, &section,
+					   &ranges);
 	}
 }
 
@@ -217,11 +249,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct message_header_field *field;
 
 	enum message_header_parse_result ret;
+	bool ended = false;
 
 	message_header_parser_feed(hdr, data, size);
 	while ((ret = message_header_parser_next(hdr, &field)) != MESSAGE_HEADER_PARSE_DONE) {
 		if (ret == MESSAGE_HEADER_PARSE_NEED_MORE) {
 			message_header_parser_feed_eof(hdr);
+			ended = true;
 			continue;
 		}
 		string_t *str = str_new(pool, 128);
@@ -230,6 +264,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 								 field->value_len, UINT32_MAX, 0));
 		rfc2047_decode_utf8(field->value, field->value_len, str);
 	}
+	/* where the header parser ends the header (what the storage reads
+	   to cache header fields) is where the MIME parser does */
+	struct message_size hsize;
+	message_header_parser_get_size(hdr, &hsize);
+	i_assert(hsize.physical_size == root->header_size.physical_size ||
+		 (ended && root->header_size.physical_size == size));
 	message_header_parser_deinit(&hdr);
 	pool_unref(&pool);
 	return 0;

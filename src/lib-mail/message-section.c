@@ -293,3 +293,35 @@ uint64_t message_section_filter_header(const struct message_section *section, co
 	message_header_parser_deinit(&parser);
 	return virtual_size;
 }
+
+static bool name_in_list(const char *const *names, const char *name)
+{
+	for (; *names != NULL; names++) {
+		if (strcasecmp(*names, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+void message_section_extract_fields(const void *hdr, size_t size, const char *const *names,
+				    buffer_t *dest)
+{
+	struct message_header_parser_settings set;
+	const struct message_header_field *field;
+	enum message_header_parse_result ret;
+
+	memset(&set, 0, sizeof(set));
+	set.max_value_size = 1;
+	struct message_header_parser_ctx *parser = message_header_parser_init(&set);
+	message_header_parser_feed(parser, hdr, size);
+	while ((ret = message_header_parser_next(parser, &field)) != MESSAGE_HEADER_PARSE_DONE) {
+		if (ret == MESSAGE_HEADER_PARSE_NEED_MORE) {
+			message_header_parser_feed_eof(parser);
+			continue;
+		}
+		if (name_in_list(names, field->name))
+			buffer_append(dest, (const unsigned char *)hdr + field->offset,
+				      (size_t)field->raw_size);
+	}
+	message_header_parser_deinit(&parser);
+}

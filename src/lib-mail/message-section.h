@@ -78,4 +78,12 @@ uint64_t message_section_filter_header(const struct message_section *section, co
 				       size_t size, uint64_t hdr_offset,
 				       ARRAY_TYPE(message_section_range) *ranges);
 
+/* Appends to dest the raw bytes of every field of the header hdr whose
+   name is in names (NULL-terminated, any case), in message order: a
+   smaller header that message_section_filter_header() filters to the same
+   bytes for any HEADER.FIELDS list within names (what the storage caches
+   so FETCH need not read the message). */
+void message_section_extract_fields(const void *hdr, size_t size, const char *const *names,
+				    buffer_t *dest);
+
 #endif

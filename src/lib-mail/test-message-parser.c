@@ -254,6 +254,58 @@ static void test_parser_long_lines(void)
 	test_end();
 }
 
+
+/* Parts whose encodings are broken: garbage base64, bad quoted-printable
+   escapes, an unknown transfer encoding, a charset nobody knows, 8-bit
+   header bytes and a broken RFC 2231 continuation. The structure comes
+   out whole, the decoders keep going, nothing is lost. */
+static void test_parser_broken_encodings(void)
+{
+	static const char msg[] =
+		"From: =?UTF-8?B?broken!!base64?= <a@b.c>\n"
+		"Subject: \xff\xfe raw 8-bit =?X-NOPE?Q?x?=\n"
+		"Content-Type: multipart/mixed; boundary=\"b\"\n"
+		"\n"
+		"--b\n"
+		"Content-Type: text/plain; charset=x-no-such-charset\n"
+		"Content-Transfer-Encoding: base64\n"
+		"\n"
+		"!!!! not base64 at all ~~~~\n"
+		"aGVsbG8=====garbage\n"
+		"--b\n"
+		"Content-Type: text/plain; charset=utf-8\n"
+		"Content-Transfer-Encoding: quoted-printable\n"
+		"\n"
+		"bad =ZZ escape =\n"
+		"and a lone =\n"
+		"--b\n"
+		"Content-Type: application/octet-stream; name*0=\"a\"; name*2=\"c\"; "
+		"name*1*=utf-8''%ZZ\n"
+		"Content-Transfer-Encoding: x-uuencode-not-really\n"
+		"\n"
+		"begin 644 x\n"
+		"--b--\n";
+	struct message_part *root;
+
+	test_begin("message parser: broken encodings and charsets");
+	(void)test_mail_parse_dump(test_pool, msg, sizeof(msg) - 1, NULL, 0, &root);
+	test_assert(root->children_count == 3);
+	const char *bs = test_mail_bodystructure(test_pool, root, true);
+	test_assert(strstr(bs, "\"base64\"") != NULL);
+	test_assert(strstr(bs, "\"quoted-printable\"") != NULL);
+	test_assert(strstr(bs, "\"x-uuencode-not-really\"") != NULL);
+	test_assert(strstr(bs, "\"x-no-such-charset\"") != NULL);
+	const char *env = test_mail_envelope(test_pool, root);
+	/* the broken encoded word stays as it was; the address is there */
+	test_assert(env != NULL && strstr(env, "broken!!base64") != NULL &&
+		    strstr(env, "\"a\" \"b.c\"") != NULL);
+	/* bytewise gives the same (the parser's promise holds here too) */
+	test_assert(strcmp(test_mail_parse_dump_bytewise(test_pool, msg, sizeof(msg) - 1),
+			   test_mail_parse_dump(test_pool, msg, sizeof(msg) - 1, NULL, 0, NULL)) ==
+		    0);
+	test_end();
+}
+
 static const char *const split_messages[] = {
 	mp1,
 	"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b\r\n--b--\r\n",
@@ -338,6 +390,7 @@ int main(void)
 		test_parser_unterminated,
 		test_parser_rfc822,
 		test_parser_nuls,
+		test_parser_broken_encodings,
 		test_parser_deep,
 		test_parser_limits,
 		test_parser_long_lines,

@@ -119,11 +119,54 @@ static void test_section_filter(void)
 	test_end();
 }
 
+static void test_section_extract(void)
+{
+	static const char hdr[] = "Received: x\r\n\ty\r\n"
+				  "FROM: a@example.com\n"
+				  "To: b@example.com,\n c@example.com\n"
+				  "X-Other: z\n"
+				  "from: second\r\n"
+				  "Subject :spaced\n"
+				  "Date: d";
+	const char *names[] = { "from", "SUBJECT", "date", NULL };
+	buffer_t *block = buffer_create_dynamic(test_pool, 128);
+
+	test_begin("message_section_extract_fields");
+	message_section_extract_fields(hdr, sizeof(hdr) - 1, names, block);
+	test_assert_strcmp(p_strndup(test_pool, block->data, block->used),
+			   "FROM: a@example.com\nfrom: second\r\nSubject :spaced\nDate: d");
+	/* filtering the block gives what filtering the header gives */
+	const char *specs[] = { "HEADER.FIELDS (From)", "HEADER.FIELDS (subject date)",
+				"HEADER.FIELDS (FROM SUBJECT DATE)" };
+	for (unsigned int i = 0; i < N_ELEMENTS(specs); i++) {
+		struct message_section section;
+		const char *error;
+		ARRAY_TYPE(message_section_range) r1, r2;
+		test_assert(message_section_parse(test_pool, specs[i], &section, &error) == 0);
+		p_array_init(&r1, test_pool, 4);
+		p_array_init(&r2, test_pool, 4);
+		uint64_t v1 = message_section_filter_header(&section, hdr, sizeof(hdr) - 1, 0, &r1);
+		uint64_t v2 = message_section_filter_header(&section, block->data, block->used, 0,
+							    &r2);
+		test_assert_idx(v1 == v2 && array_count(&r1) == array_count(&r2), i);
+		for (unsigned int j = 0; j < array_count(&r1) && j < array_count(&r2); j++) {
+			const struct message_section_range *a = array_idx(&r1, j);
+			const struct message_section_range *b = array_idx(&r2, j);
+			test_assert_idx(a->size == b->size &&
+					memcmp(hdr + a->offset,
+					       (const char *)block->data + b->offset, a->size) == 0,
+					i * 10 + j);
+		}
+	}
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_section_find,
 		test_section_filter,
+		test_section_extract,
 		NULL,
 	};
 	return test_run(tests);

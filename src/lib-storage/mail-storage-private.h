@@ -20,7 +20,33 @@ enum maildir_stamp {
 	MAILDIR_STAMP_CUR_MTIME,
 	MAILDIR_STAMP_UIDLIST_INO,
 	MAILDIR_STAMP_UIDLIST_SIZE,
+	/* dovecot-uidlist's R: modseqs up to it may be handed out */
+	MAILDIR_STAMP_MODSEQ_CEILING,
 };
+
+/* a range of UIDs, both ends included */
+struct uid_range {
+	uint32_t first, last;
+};
+
+/* cached fields of one message waiting to be written (one index
+   transaction for many messages, see mail-cache-fill.c) */
+struct cache_pending {
+	uint32_t uid;
+	/* by enum mail_cache_field; NULL: not given */
+	const void *data[MAIL_CACHE_FIELD_COUNT];
+	uint32_t size[MAIL_CACHE_FIELD_COUNT];
+};
+
+/* a field clients fetch, cached for messages saved later too (Dovecot's
+   caching decisions: "temp" when only the newest message was asked for,
+   "yes" once an older one was) */
+struct cache_decision {
+	const char *field; /* "envelope", "bodystructure", "hdr.<lowercase name>" */
+	bool yes;
+	time_t last_used;
+};
+ARRAY_DEFINE_TYPE(cache_decision, struct cache_decision);
 
 struct mailbox {
 	pool_t pool;
@@ -48,7 +74,23 @@ struct mailbox {
 	ARRAY(uint32_t) view;
 	uint64_t view_modseq;
 	uint64_t view_change_counter;
-	uint32_t recent_min_uid; /* UIDs >= this were new to this handle */
+	/* \Recent: the UIDs that are recent for this handle (a
+	   MAILBOX_FLAG_DROP_RECENT handle claimed them; any other saw them
+	   unclaimed when they first came into its view); UIDs from
+	   recent_checked_uid on are not sorted out yet */
+	ARRAY(struct uid_range) recent_claimed;
+	uint32_t recent_checked_uid;
+
+	/* cached fields waiting for mail_cache_flush() */
+	pool_t cache_pool;
+	ARRAY(struct cache_pending) cache_pending;
+	size_t cache_pending_bytes;
+	/* roost.index.cache-fields, read when it changed */
+	pool_t decisions_pool;
+	ARRAY_TYPE(cache_decision) decisions;
+	struct timespec decisions_mtime;
+	ino_t decisions_ino;
+	bool decisions_changed;
 
 	unsigned int save_counter;
 
@@ -71,6 +113,12 @@ void mailbox_set_syscall_error(struct mailbox *box, const char *function, const 
    the index itself unless it is locked already). force: readdir even
    when the directory stamps are unchanged. */
 int maildir_sync_index(struct mailbox *box, bool force);
+/* Sorts the UIDs new to the handle into \Recent or not: those no session
+   has claimed are; a MAILBOX_FLAG_DROP_RECENT handle claims them (under
+   the index lock, so exactly one session gets each). Returns 0 or -1. */
+int maildir_recent_update(struct mailbox *box);
+/* Whether uid is \Recent for this handle. */
+bool mailbox_uid_is_recent(struct mailbox *box, uint32_t uid);
 /* Reads dovecot-keywords when it changed. */
 int maildir_keywords_refresh(struct mailbox *box);
 /* Returns the index of keyword name, adding it to dovecot-keywords when
@@ -94,6 +142,31 @@ int mailbox_list_get_paths(struct mail_namespace *ns, const char *name, pool_t p
 			   const char **path_r, const char **index_dir_r,
 			   const char **control_dir_r, const char **error_r);
 int mailbox_list_mkdir_maildir(struct mailbox *box);
+
+/* mail-cache-fill.c */
+/* Writes the pending cached fields (one index transaction), and the
+   caching decisions when they changed. Errors are logged: the cache is
+   an optimisation. */
+void mail_cache_flush(struct mailbox *box);
+void mail_cache_pending_free(struct mailbox *box);
+/* Reads roost.index.cache-fields when it changed. */
+void mail_cache_decisions_refresh(struct mailbox *box);
+/* The decided header names (lowercase, NULL-terminated, from pool_temp),
+   and whether ENVELOPE / BODYSTRUCTURE are decided. */
+const char *const *mail_cache_decided_headers(struct mailbox *box, bool *envelope_r,
+					      bool *bodystructure_r);
+/* Appends the HEADERS cache value for the fields named in names
+   (NULL-terminated) of the header hdr (see MAIL_CACHE_FIELD_HEADERS).
+   Returns the offset in dest where its header block starts. */
+size_t mail_cache_headers_value(const void *hdr, size_t size, const char *const *names,
+				buffer_t *dest);
+/* Finding where a message's header ends, fed in chunks: init, then feed
+   each chunk (valid only during the call) until it returns true with the
+   header's size (its empty line included); deinit with
+   message_header_parser_deinit(). */
+struct message_header_parser_ctx *mail_header_scan_init(void);
+bool mail_header_scan_feed(struct message_header_parser_ctx *parser, const void *data,
+			   size_t size, uint64_t *hdr_size_r);
 
 /* mailbox-watch.c */
 void mailbox_watch_start(struct mailbox *box);

@@ -40,6 +40,14 @@ enum mailbox_flags {
 	MAILBOX_FLAG_READONLY = 0x01,
 	/* don't create the Maildir when it is INBOX and missing */
 	MAILBOX_FLAG_NO_AUTOCREATE = 0x02,
+	/* IMAP SELECT: this session takes the \Recent flags. Messages that
+	   no session has seen yet (those found when the index was first
+	   built, then new arrivals) are \Recent for this handle only, at
+	   its open and at each sync; other sessions never see them as
+	   \Recent. Without this flag a handle sees as \Recent what no such
+	   session has claimed (as of its open), and claims nothing (EXAMINE,
+	   STATUS, POP3, LMTP), as Dovecot does. */
+	MAILBOX_FLAG_DROP_RECENT = 0x04,
 };
 
 /* ---- mailbox handles ---- */
@@ -81,8 +89,11 @@ struct mailbox_status {
 	uint64_t phys_size; /* sum of physical sizes */
 	uint32_t first_unseen_seq; /* in the current view, 0 = none */
 };
-/* Works on an unopened handle too (it then reads the index, and syncs
-   only when the Maildir changed). */
+/* Works on an unopened handle too: it then reads only the index's header
+   and log (not its records) when the Maildir has not changed since the
+   index was last synced, else it opens and syncs the mailbox. recent is
+   then the number of messages no session has claimed; for an open handle
+   it is this handle's \Recent count. */
 int mailbox_get_status(struct mailbox *box, struct mailbox_status *status_r);
 
 /* ---- sync ---- */
@@ -107,6 +118,8 @@ int mailbox_sync(struct mailbox *box, pool_t pool, struct mailbox_sync_result *r
 
 /* ---- messages in the view ---- */
 uint32_t mailbox_count(struct mailbox *box);
+/* How many messages of the view are \Recent for this handle. */
+uint32_t mailbox_recent_count(struct mailbox *box);
 /* 0 when seq is out of range. */
 uint32_t mailbox_seq_to_uid(struct mailbox *box, uint32_t seq);
 /* 0 when the uid is not in the view. */
@@ -145,6 +158,19 @@ enum mail_fetch_field {
 int mailbox_mail_get_cached(struct mailbox *box, uint32_t seq, enum mail_fetch_field field,
 			    pool_t pool, const char **value_r);
 
+/* The raw header fields named in names (NULL-terminated, any case) of
+   message seq: a header block, in message order, that holds every field
+   with one of those names and maybe others (filter it as the message's
+   header, e.g. with message_section_filter_header()). Served from the
+   cache when it has them; else the message's header is read once and
+   those fields are cached for it, and, as Dovecot decides, for messages
+   saved later (names asked for an older message stay cached). Returns 1
+   with the block (allocated from pool), 0 when the header is too large
+   to cache (read the message instead), -1 with the error set
+   (MAIL_ERROR_EXPUNGED when the message is gone). */
+int mailbox_mail_get_header_fields(struct mailbox *box, uint32_t seq, const char *const *names,
+				   pool_t pool, const void **data_r, size_t *size_r);
+
 /* ---- transactions ---- */
 struct mailbox_transaction *mailbox_transaction_begin(struct mailbox *box);
 
@@ -164,8 +190,17 @@ int mailbox_save_finish(struct mail_save_context **ctx);
 void mailbox_save_abort(struct mail_save_context **ctx);
 
 /* Copies message src_uid of src (opened) into the transaction's mailbox,
-   as a hard link when allowed. */
+   as a hard link when allowed. Its cached fields are copied too. */
 int mailbox_copy(struct mailbox_transaction *t, struct mailbox *src, uint32_t src_uid,
+		 const struct mail_save_params *params);
+/* Moves message src_uid of src (opened) into the transaction's mailbox at
+   commit: the file is renamed from src into this Maildir (one atomic
+   step: after a crash the message is in exactly one of them), the
+   directories are fsynced, it gets its UID here, and then src's index
+   has it expunged. Across file systems the data is copied and the source
+   unlinked after the commit. A message that another session expunged
+   before the commit is left out (its saved_uids entry is 0). */
+int mailbox_move(struct mailbox_transaction *t, struct mailbox *src, uint32_t src_uid,
 		 const struct mail_save_params *params);
 
 enum modify_type {
@@ -186,7 +221,8 @@ int mailbox_expunge(struct mailbox_transaction *t, uint32_t uid);
 
 struct mail_transaction_commit_changes {
 	uint32_t uid_validity;
-	/* the UIDs of saved and copied messages, in save order */
+	/* the UIDs of saved, copied and moved messages, in save order (0
+	   for a move whose source was expunged meanwhile) */
 	ARRAY(uint32_t) saved_uids;
 	/* the UIDs whose conditional flag change was refused (their modseq
 	   was above its unchanged_since), in the order given */

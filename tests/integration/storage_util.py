@@ -1,6 +1,8 @@
 """Helpers for the storage tests: the roost-test-storage CLI and Debian's
 Dovecot 2.3 doveadm on a private configuration."""
 import os
+import re
+import socket
 import subprocess
 
 from conftest import build_path
@@ -114,3 +116,98 @@ namespace inbox {{
     def list(self, subscribed=False):
         args = ["mailbox", "list"] + (["-s"] if subscribed else [])
         return set(self.run(*args).split())
+
+
+def roost_imap_cmd(maildir):
+    """Roost's post-login IMAP server on stdin/stdout for maildir."""
+    return [build_path("src", "imap", "roost-imap-stdio"), "-u", "testuser", "-o",
+            f"mail_location=maildir:{maildir}"]
+
+
+def dovecot_imap_cmd(workdir, maildir):
+    """Debian's Dovecot 2.3 imap (dovecot-imapd) on stdin/stdout for
+    maildir; run it as nobody (see ImapSession), maildir owned by nobody."""
+    conf = os.path.join(str(workdir), "dovecot-imap.conf")
+    with open(conf, "w") as f:
+        f.write(f"mail_location = maildir:{maildir}\nlog_path = {workdir}/dovecot-imap.log\n"
+                "ssl = no\nnamespace inbox {\n  inbox = yes\n  separator = .\n}\n")
+    return ["/usr/lib/dovecot/imap", "-c", conf]
+
+
+class ImapSession:
+    """One IMAP session on a socketpair: a raw line client whose cmd()
+    returns the response lines (literals inlined) up to the tagged one."""
+
+    def __init__(self, cmd, user=None, env=None, stderr=None, prefix=None):
+        parent, child = socket.socketpair()
+        if user is not None:
+            env = dict(env or os.environ, USER="nobody", HOME="/tmp")
+        self.proc = subprocess.Popen((prefix or []) + cmd, stdin=child, stdout=child,
+                                     stderr=stderr if stderr is not None else subprocess.DEVNULL,
+                                     env=env, user=user, group=user, close_fds=True)
+        child.close()
+        self.sock = parent
+        self.sock.settimeout(120)
+        self.buf = b""
+        self.greeting = self.readline()
+
+    def readline(self):
+        while b"\r\n" not in self.buf:
+            data = self.sock.recv(1 << 20)
+            if not data:
+                raise EOFError(self.buf)
+            self.buf += data
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def read_bytes(self, n):
+        while len(self.buf) < n:
+            data = self.sock.recv(1 << 20)
+            if not data:
+                raise EOFError
+            self.buf += data
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def read_response(self, tag):
+        lines = []
+        while True:
+            line = self.readline()
+            m = re.search(rb"\{(\d+)\}$", line)
+            while m:
+                line += b"\r\n" + self.read_bytes(int(m.group(1)))
+                rest = self.readline()
+                line += rest
+                m = re.search(rb"\{(\d+)\}$", rest)
+            lines.append(line)
+            if line.startswith(tag.encode() + b" "):
+                return lines
+
+    def cmd(self, tag, text):
+        self.sock.sendall(f"{tag} {text}\r\n".encode())
+        return self.read_response(tag)
+
+    def append(self, tag, mailbox, flags, data):
+        """APPEND with a synchronising literal; returns the response."""
+        self.sock.sendall(f"{tag} APPEND {mailbox} ({flags}) {{{len(data)}}}\r\n".encode())
+        line = self.readline()
+        assert line.startswith(b"+"), line
+        self.sock.sendall(data + b"\r\n")
+        return self.read_response(tag)
+
+    def close(self):
+        self.cmd("zz", "LOGOUT")
+        self.sock.close()
+        return self.proc.wait(timeout=60)
+
+
+def normalise_imap(lines):
+    """Drops what legitimately differs between two servers' answers:
+    timings in tagged OKs, UIDVALIDITY values."""
+    out = []
+    for line in lines:
+        line = re.sub(rb" \(\d+\.\d+ \+ \d+\.\d+( \+ \d+\.\d+)? secs\)\.$", b".", line)
+        line = re.sub(rb"\[UIDVALIDITY \d+\]", b"[UIDVALIDITY X]", line)
+        line = re.sub(rb"\[(COPYUID|APPENDUID) \d+ ", rb"[\1 X ", line)
+        out.append(line)
+    return out

@@ -7,7 +7,7 @@ another session. The same commands are compared with Dovecot 2.3 in
 test_imap_stdio.py (EXT_DIALOGUE)."""
 import re
 
-from test_imap_stdio import Session, imaplib_session, seed, MSG3, maildir  # noqa: F401
+from test_imap_stdio import Session, imaplib_session, seed_claimed as seed, MSG3, maildir  # noqa: F401
 
 
 def highest_modseq(lines):

@@ -11,7 +11,7 @@ Dovecot 2.3 has no IMAP4rev2 to compare with."""
 import imaplib
 import re
 
-from test_imap_stdio import Session, seed, MSG1, MSG2, MSG3, maildir  # noqa: F401
+from test_imap_stdio import Session, seed, seed_claimed, MSG1, MSG2, MSG3, maildir  # noqa: F401
 from login_util import USER, PASSWORD, client_tls_context
 from login_util import login_server, login_server_factory, login_root, login_certs  # noqa: F401
 
@@ -60,7 +60,7 @@ def test_select_without_recent_and_unseen_with_list(maildir):
 
 
 def test_no_recent_flag_or_response(maildir):
-    seed(maildir)
+    seed_claimed(maildir)
     s = rev2_session(maildir)
     old = Session(maildir)
     s.cmd("a", "SELECT INBOX")
@@ -68,16 +68,21 @@ def test_no_recent_flag_or_response(maildir):
     other = Session(maildir)
     other.sock.sendall(b"x APPEND INBOX {%d+}\r\n" % len(MSG3) + MSG3 + b"\r\n")
     assert other.read_response("x")[-1].startswith(b"x OK")
-    # the rev1 session is told RECENT and sees \Recent, the rev2 one not
+    # the rev1 session syncs first and takes \Recent: it is told RECENT
     r = old.cmd("o2", "NOOP")
     assert r[:2] == [b"* 4 EXISTS", b"* 1 RECENT"]
     assert old.cmd("o3", "FETCH 4 FLAGS")[0] == b"* 4 FETCH (FLAGS (\\Recent))"
     assert s.cmd("b", "NOOP") == [b"* 4 EXISTS", b"b OK NOOP completed."]
     assert s.cmd("c", "FETCH 4 FLAGS")[0] == b"* 4 FETCH (FLAGS ())"
-    r = s.cmd("d", "STORE 4 +FLAGS (\\Flagged)")
-    assert r[0] == b"* 4 FETCH (FLAGS (\\Flagged))"
+    # now the rev2 session takes it: still no RECENT response nor flag
+    other.sock.sendall(b"y APPEND INBOX {%d+}\r\n" % len(MSG3) + MSG3 + b"\r\n")
+    assert other.read_response("y")[-1].startswith(b"y OK")
+    assert s.cmd("b2", "NOOP") == [b"* 5 EXISTS", b"b2 OK NOOP completed."]
+    assert s.cmd("c2", "FETCH 5 FLAGS")[0] == b"* 5 FETCH (FLAGS ())"
+    r = s.cmd("d", "STORE 5 +FLAGS (\\Flagged)")
+    assert r[0] == b"* 5 FETCH (FLAGS (\\Flagged))"
     # the keys still work, without showing the flag
-    assert s.cmd("e", "SEARCH RECENT")[0] == b'* ESEARCH (TAG "e") ALL 4'
+    assert s.cmd("e", "SEARCH RECENT")[0] == b'* ESEARCH (TAG "e") ALL 5'
     for sess, t in ((s, "z"), (old, "oz"), (other, "xz")):
         sess.cmd(t, "LOGOUT")
         sess.close()

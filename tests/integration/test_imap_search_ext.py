@@ -7,7 +7,7 @@ commands are compared with Dovecot 2.3 in test_imap_stdio.py
 (EXT_DIALOGUE, I18N_DIALOGUE)."""
 import re
 
-from test_imap_stdio import (Session, imaplib_session, seed, I18N_MESSAGES, MSG1, MSG2, MSG3,
+from test_imap_stdio import (Session, imaplib_session, seed_claimed as seed, I18N_MESSAGES, MSG1, MSG2, MSG3,
                              maildir)  # noqa: F401
 
 

@@ -2,7 +2,10 @@
 save, recorded with strace -f -y, come in the order data written → file
 fsynced → renamed from tmp/ into new/ or cur/ → directory fsynced →
 dovecot-uidlist written and synced (and, when it was renamed into place,
-its directory fsynced) → and only then "OK <uid>" on stdout."""
+its directory fsynced) → and only then "OK <uid>" on stdout. The same for
+a move: one rename out of the source, both directories fsynced, the UID
+written, then "OK"."""
+import os
 import re
 import subprocess
 
@@ -102,3 +105,52 @@ def test_save_syscall_order(tmp_path):
     out, calls = strace_save(tmp_path, maildir, "third", ["\\Seen", "Junk"], body3)
     assert out == "OK 3\n"
     check_order(calls, maildir, "cur", body3)
+
+
+def test_move_syscall_order(tmp_path):
+    """A move is one rename() from the source Maildir into the destination;
+    both directories are fsynced and the new UID is in the destination's
+    dovecot-uidlist before "OK"."""
+    maildir = tmp_path / "Maildir"
+    md = str(maildir)
+    out, _ = strace_save(tmp_path, maildir, "src", [], b"Subject: moved\n\nbody\n")
+    assert out == "OK 1\n"
+    res = subprocess.run([cli_path(), "-o", f"mail_location=maildir:{md}", "create", "Archive"],
+                         capture_output=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    trace = tmp_path / "trace-move"
+    cmd = ["strace", "-f", "-y", "-s", "256", "-e", f"trace={TRACE},unlink,link",
+           "-o", str(trace), cli_path(), "-o", f"mail_location=maildir:{md}",
+           "move", "INBOX", "Archive"]
+    res = subprocess.run(cmd, capture_output=True, timeout=60)
+    assert res.returncode == 0, res.stderr.decode()
+    assert res.stdout.decode() == "OK 1 1\n"
+    calls = []
+    for line in open(trace):
+        m = LINE_RE.match(line)
+        if m:
+            calls.append((m.group(1), m.group(2), m.group(3)))
+    # no copy of the data, no link: one rename out of the source
+    assert not [c for c in calls if c[0] in ("link", "unlink") and "/new/" in c[1]]
+    i_rename = first(calls, lambda n, a, r: n.startswith("rename") and
+                     f'"{md}/new/' in a and f'"{md}/.Archive/new/' in a and r == "0",
+                     "rename INBOX/new → Archive/new")
+    dest_name = re.search(r'"' + re.escape(md) + r'/\.Archive/new/([^"]+)"',
+                          calls[i_rename][1]).group(1)
+    i_dsync = first(calls, lambda n, a, r: n == "fsync" and fd_path(a) == f"{md}/.Archive/new"
+                    and r == "0", "fsync of Archive/new", i_rename)
+    i_ssync = first(calls, lambda n, a, r: n == "fsync" and fd_path(a) == f"{md}/new"
+                    and r == "0", "fsync of INBOX/new", i_rename)
+    i_uwrite = first(calls, lambda n, a, r: n == "write" and dest_name in a and
+                     (fd_path(a) or "").startswith(md + "/.Archive/dovecot-uidlist"),
+                     "Archive uidlist write", max(i_dsync, i_ssync))
+    i_usync = first(calls, lambda n, a, r: n in ("fsync", "fdatasync") and
+                    (fd_path(a) or "").startswith(md + "/.Archive/dovecot-uidlist") and
+                    r == "0", "uidlist fsync", i_uwrite)
+    i_ok = first(calls, lambda n, a, r: n == "write" and a.startswith("1") and '"OK ' in a,
+                 "OK on stdout")
+    assert i_rename < i_dsync < i_uwrite < i_usync < i_ok
+    assert i_ssync < i_uwrite
+    # the source has it no more, the destination has it once
+    assert os.listdir(maildir / "new") == [] and os.listdir(maildir / "cur") == []
+    assert os.listdir(maildir / ".Archive" / "new") == [dest_name]

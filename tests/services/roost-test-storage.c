@@ -6,8 +6,10 @@
    Usage: roost-test-storage [-o key=value]... COMMAND [args]
      list [-s]                 every mailbox (-s: subscribed ones), one a line
      create MAILBOX            subscribe MAILBOX        unsubscribe MAILBOX
-     status MAILBOX [-t]       "messages=.. uidvalidity=.. uidnext=.. ..."
-                               (-t: time alloc+open+status, on stderr)
+     status MAILBOX [-t] [-c]  "messages=.. uidvalidity=.. uidnext=.. ..."
+                               (-t: time alloc+open+status, on stderr;
+                               -c: status of an unopened handle, as IMAP
+                               STATUS does)
      fetch MAILBOX [-t]        one line per message: "<uid> <size> <vsize>
                                (<flags and keywords>)" from the index only
                                (-t: time alloc+open+list, on stderr)
@@ -17,6 +19,8 @@
      flags MAILBOX UID (+|-|=)FLAG...
      expunge MAILBOX UID
      cat MAILBOX UID           the message's bytes
+     move SRC DEST             every message of SRC into DEST, one commit
+                               each; "OK <src uid> <dest uid>" after each
    Flags are \Seen \Answered \Flagged \Deleted \Draft or keywords.
    Settings (-o): mail_location, mail_fsync, lock_method. Exit status 0 on
    success, 1 on a storage error (the text on stderr), 2 on bad usage. */
@@ -180,22 +184,27 @@ static int cmd_status(int argc, char **argv)
 
 	if (argc < 1)
 		usage();
-	bool timing = argc > 1 && strcmp(argv[1], "-t") == 0;
+	bool timing = false, closed = false;
+	for (int i = 1; i < argc; i++) {
+		timing = timing || strcmp(argv[i], "-t") == 0;
+		closed = closed || strcmp(argv[i], "-c") == 0;
+	}
 	double start = now_ms();
-	struct mailbox *box = mailbox_alloc(user, argv[0], 0);
-	if (mailbox_open(box) < 0)
+	struct mailbox *box = mailbox_alloc(user, argv[0], closed ? MAILBOX_FLAG_READONLY : 0);
+	if (!closed && mailbox_open(box) < 0)
 		return box_fail(box, "open");
 	if (mailbox_get_status(box, &status) < 0)
 		return box_fail(box, "status");
 	double end = now_ms();
-	out(t_strdup_printf("messages=%u uidvalidity=%u uidnext=%u unseen=%u "
+	out(t_strdup_printf("messages=%u uidvalidity=%u uidnext=%u unseen=%u recent=%u "
 			    "highestmodseq=%llu vsize=%llu size=%llu\n",
 			    status.messages, status.uidvalidity, status.uidnext, status.unseen,
+			    status.recent,
 			    (unsigned long long)status.highest_modseq,
 			    (unsigned long long)status.size,
 			    (unsigned long long)status.phys_size));
 	if (timing)
-		fprintf(stderr, "open+status: %.3f ms\n", end - start);
+		fprintf(stderr, "%s: %.3f ms\n", closed ? "status" : "open+status", end - start);
 	mailbox_free(&box);
 	return 0;
 }
@@ -370,6 +379,40 @@ static int cmd_expunge(int argc, char **argv)
 	return 0;
 }
 
+/* Moves every message of argv[0] into argv[1], one commit each (the
+   message's flags go along). */
+static int cmd_move(int argc, char **argv)
+{
+	struct mail_transaction_commit_changes changes;
+	struct mail_info info;
+
+	if (argc != 2)
+		usage();
+	struct mailbox *src = box_open(argv[0]);
+	struct mailbox *dest = box_open(argv[1]);
+	uint32_t count = mailbox_count(src);
+	for (uint32_t seq = 1; seq <= count; seq++) {
+		if (mailbox_mail_get_info(src, seq, pool_temp, &info) < 0)
+			return box_fail(src, "move");
+		struct mail_save_params params = {
+			.flags = info.flags & MAIL_FLAGS_MASK, .keywords = info.keywords,
+		};
+		struct mailbox_transaction *t = mailbox_transaction_begin(dest);
+		if (mailbox_move(t, src, info.uid, &params) < 0) {
+			mailbox_transaction_rollback(&t);
+			return box_fail(dest, "move");
+		}
+		if (mailbox_transaction_commit(&t, pool_temp, &changes) < 0)
+			return box_fail(dest, "commit");
+		out(t_strdup_printf("OK %u %u\n", info.uid,
+				    array_idx_elem(&changes.saved_uids, 0)));
+		pool_temp_clear();
+	}
+	mailbox_free(&dest);
+	mailbox_free(&src);
+	return 0;
+}
+
 static int cmd_cat(int argc, char **argv)
 {
 	char buf[8192];
@@ -448,6 +491,8 @@ int main(int argc, char *argv[])
 		ret = cmd_expunge(cargc, cargv);
 	else if (strcmp(cmd, "cat") == 0)
 		ret = cmd_cat(cargc, cargv);
+	else if (strcmp(cmd, "move") == 0)
+		ret = cmd_move(cargc, cargv);
 	else
 		usage();
 	mail_user_free(&user);

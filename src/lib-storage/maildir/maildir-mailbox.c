@@ -69,6 +69,7 @@ struct mailbox *mailbox_alloc(struct mail_user *user, const char *vname,
 		box->name = i_strdup(box->ns == NULL ? vname : vname + strlen(box->ns->prefix));
 	}
 	i_array_init(&box->view, 64);
+	i_array_init(&box->recent_claimed, 4);
 	i_array_init(&box->keywords, 8);
 	box->keywords_pool = pool_alloconly_create("keywords", 256);
 	return box;
@@ -224,9 +225,106 @@ int mailbox_open(struct mailbox *box)
 	}
 	box->view_modseq = mail_index_get_header(box->index)->highest_modseq;
 	box->view_change_counter = mail_index_get_change_counter(box->index);
-	box->recent_min_uid = mail_index_get_header(box->index)->next_uid;
+	box->recent_checked_uid = 1;
+	if (maildir_recent_update(box) < 0) {
+		mailbox_close(box);
+		return -1;
+	}
 	hook_mailbox_opened(box);
 	return 0;
+}
+
+static bool box_claims_recent(const struct mailbox *box)
+{
+	return (box->flags & (MAILBOX_FLAG_DROP_RECENT | MAILBOX_FLAG_READONLY)) ==
+	       MAILBOX_FLAG_DROP_RECENT;
+}
+
+static void recent_add(struct mailbox *box, uint32_t first, uint32_t last)
+{
+	unsigned int count = array_count(&box->recent_claimed);
+	struct uid_range *prev = count == 0 ? NULL : array_idx(&box->recent_claimed, count - 1);
+	struct uid_range range = { .first = first, .last = last };
+
+	if (prev != NULL && prev->last + 1 >= first)
+		prev->last = MAX(prev->last, last);
+	else
+		array_push(&box->recent_claimed, &range);
+}
+
+int maildir_recent_update(struct mailbox *box)
+{
+	const struct mail_index_header_info *hdr = mail_index_get_header(box->index);
+	const char *error;
+
+	/* UIDs from recent_checked_uid on are new to this handle: \Recent
+	   for it when no session has claimed them */
+	if (hdr->next_uid <= box->recent_checked_uid)
+		return 0;
+	if (!box_claims_recent(box) || hdr->first_recent_uid >= hdr->next_uid) {
+		uint32_t first = MAX(hdr->first_recent_uid, box->recent_checked_uid);
+		if (first < hdr->next_uid)
+			recent_add(box, first, hdr->next_uid - 1);
+		box->recent_checked_uid = hdr->next_uid;
+		return 0;
+	}
+	int ret = mail_index_lock(box->index, &error);
+	if (ret <= 0) {
+		if (ret < 0)
+			mailbox_set_critical(box, "%s", error);
+		else
+			mailbox_set_error(box, MAIL_ERROR_TEMP,
+					  "Timeout while waiting for the mailbox lock");
+		return -1;
+	}
+	/* under the lock: exactly one session gets each message */
+	struct mail_index_header_info h = *mail_index_get_header(box->index);
+	uint32_t first = MAX(h.first_recent_uid, box->recent_checked_uid);
+	if (h.first_recent_uid < h.next_uid) {
+		h.first_recent_uid = h.next_uid;
+		struct mail_index_transaction *t = mail_index_transaction_begin(box->index);
+		mail_index_update_header(t, &h);
+		if (mail_index_transaction_commit(&t, &error) < 0) {
+			mailbox_set_critical(box, "%s", error);
+			mail_index_unlock(box->index);
+			return -1;
+		}
+	}
+	if (first < h.next_uid)
+		recent_add(box, first, h.next_uid - 1);
+	box->recent_checked_uid = h.next_uid;
+	mail_index_unlock(box->index);
+	return 0;
+}
+
+bool mailbox_uid_is_recent(struct mailbox *box, uint32_t uid)
+{
+	unsigned int lo = 0, hi = array_count(&box->recent_claimed);
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+		const struct uid_range *r = array_idx(&box->recent_claimed, mid);
+		if (uid < r->first)
+			hi = mid;
+		else if (uid > r->last)
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
+uint32_t mailbox_recent_count(struct mailbox *box)
+{
+	uint32_t count = mailbox_count(box);
+	uint32_t recent = 0;
+
+	array_foreach(&box->recent_claimed, r) {
+		uint32_t end = r->last == (uint32_t)-1 ? count + 1 :
+			mailbox_uid_to_seq_ge(box, r->last + 1);
+		recent += end - mailbox_uid_to_seq_ge(box, r->first);
+	}
+	return recent;
 }
 
 void mailbox_close(struct mailbox *box)
@@ -234,9 +332,12 @@ void mailbox_close(struct mailbox *box)
 	if (!box->opened)
 		return;
 	mailbox_watch_stop(box);
+	mail_cache_flush(box);
+	mail_cache_pending_free(box);
 	mail_cache_free(&box->cache);
 	mail_index_free(&box->index);
 	array_clear(&box->view);
+	array_clear(&box->recent_claimed);
 	box->opened = false;
 }
 
@@ -247,8 +348,11 @@ void mailbox_free(struct mailbox **_box)
 	*_box = NULL;
 	mailbox_close(box);
 	array_free(&box->view);
+	array_free(&box->recent_claimed);
 	array_free(&box->keywords);
 	pool_unref(&box->keywords_pool);
+	if (box->decisions_pool != NULL)
+		pool_unref(&box->decisions_pool);
 	i_free(box->vname);
 	i_free(box->name);
 	i_free(box->error_string);
@@ -366,12 +470,59 @@ int mailbox_delete(struct mailbox *box)
 
 /* ---- status ---- */
 
+/* Status of an unopened mailbox from the index's header and log alone.
+   Returns 1 when done, 0 when the mailbox must be opened (no usable
+   index, or the Maildir changed since it was synced), -1 on error. */
+static int status_from_index_header(struct mailbox *box, struct mailbox_status *status_r)
+{
+	struct mail_index_header_info hdr;
+	struct mail_index_counts counts;
+	uint64_t stamp_new, stamp_cur;
+	const char *error;
+
+	if (mailbox_init_paths(box) < 0)
+		return -1;
+	int ret = mailbox_exists(box);
+	if (ret <= 0)
+		return ret; /* the open creates INBOX, or says what is wrong */
+	struct mail_index *index = mail_index_alloc(box->index_dir, &box->user->index_set);
+	ret = mail_index_peek_header(index, &hdr, &counts, &error);
+	mail_index_free(&index);
+	if (ret < 0) {
+		mailbox_set_critical(box, "%s", error);
+		return -1;
+	}
+	if (ret == 0 || hdr.uid_validity == 0)
+		return 0;
+	if (!box->user->set->maildir_very_dirty_syncs) {
+		if (maildir_get_dir_stamps(box, &stamp_new, &stamp_cur) < 0)
+			return -1;
+		if (hdr.sync_stamp[MAILDIR_STAMP_NEW_MTIME] != stamp_new ||
+		    hdr.sync_stamp[MAILDIR_STAMP_CUR_MTIME] != stamp_cur)
+			return 0;
+	}
+	status_r->messages = counts.messages;
+	status_r->recent = counts.recent;
+	status_r->unseen = counts.messages - counts.seen;
+	status_r->deleted = counts.deleted;
+	status_r->uidvalidity = hdr.uid_validity;
+	status_r->uidnext = hdr.next_uid;
+	status_r->highest_modseq = hdr.highest_modseq;
+	status_r->size = counts.virtual_size;
+	status_r->phys_size = counts.physical_size;
+	return 1;
+}
+
 int mailbox_get_status(struct mailbox *box, struct mailbox_status *status_r)
 {
 	bool opened_here = false;
 
 	memset(status_r, 0, sizeof(*status_r));
 	if (!box->opened) {
+		int ret = status_from_index_header(box, status_r);
+		if (ret != 0)
+			return ret < 0 ? -1 : 0;
+		memset(status_r, 0, sizeof(*status_r));
 		if (mailbox_open(box) < 0)
 			return -1;
 		opened_here = true;
@@ -379,25 +530,24 @@ int mailbox_get_status(struct mailbox *box, struct mailbox_status *status_r)
 		return -1;
 	}
 	const struct mail_index_header_info *hdr = mail_index_get_header(box->index);
-	unsigned int count = mail_index_count(box->index);
-	status_r->messages = count;
+	const struct mail_index_counts *counts = mail_index_get_counts(box->index);
+	status_r->messages = counts->messages;
 	status_r->uidvalidity = hdr->uid_validity;
 	status_r->uidnext = hdr->next_uid;
 	status_r->highest_modseq = hdr->highest_modseq;
-	for (uint32_t seq = 1; seq <= count; seq++) {
-		const struct mail_index_record *rec = mail_index_lookup(box->index, seq);
-		if ((rec->flags & MAIL_SEEN) == 0) {
-			status_r->unseen++;
-			if (status_r->first_unseen_seq == 0)
-				status_r->first_unseen_seq = mailbox_uid_to_seq(box, rec->uid);
-		}
-		if ((rec->flags & MAIL_DELETED) != 0)
-			status_r->deleted++;
-		if (rec->uid >= box->recent_min_uid)
-			status_r->recent++;
-		status_r->size += rec->virtual_size;
-		status_r->phys_size += rec->physical_size;
+	status_r->unseen = counts->messages - counts->seen;
+	status_r->deleted = counts->deleted;
+	status_r->size = counts->virtual_size;
+	status_r->phys_size = counts->physical_size;
+	/* the handle's own view for the first unseen and \Recent */
+	unsigned int count = mail_index_count(box->index);
+	for (uint32_t iseq = 1; iseq <= count && status_r->unseen > 0; iseq++) {
+		const struct mail_index_record *rec = mail_index_lookup(box->index, iseq);
+		if ((rec->flags & MAIL_SEEN) == 0 &&
+		    (status_r->first_unseen_seq = mailbox_uid_to_seq(box, rec->uid)) != 0)
+			break;
 	}
+	status_r->recent = mailbox_recent_count(box);
 	if (opened_here)
 		mailbox_close(box);
 	return 0;
@@ -462,7 +612,7 @@ int mailbox_mail_get_info(struct mailbox *box, uint32_t seq, pool_t pool,
 		return -1;
 	info_r->uid = rec->uid;
 	info_r->flags = (enum mail_flags)(rec->flags & MAIL_FLAGS_MASK);
-	if (rec->uid >= box->recent_min_uid)
+	if (mailbox_uid_is_recent(box, rec->uid))
 		info_r->flags |= MAIL_RECENT;
 	info_r->modseq = rec->modseq;
 	info_r->physical_size = rec->physical_size;

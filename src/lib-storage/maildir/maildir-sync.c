@@ -345,6 +345,81 @@ static int uidlist_has_torn_tail(struct mailbox *box, struct maildir_uidlist_ctx
 	return ret;
 }
 
+struct maildir_uidlist *maildir_uidlist_new_for(pool_t pool,
+						const struct mail_index_header_info *hdr)
+{
+	struct maildir_uidlist *list = maildir_uidlist_new(pool, hdr->uid_validity != 0 ?
+							   hdr->uid_validity : (uint32_t)time(NULL));
+
+	list->next_uid = MAX(hdr->next_uid, 1);
+	list->modseq_ceiling = MAX(hdr->sync_stamp[MAILDIR_STAMP_MODSEQ_CEILING],
+				   hdr->highest_modseq + MAILDIR_MODSEQ_RESERVE);
+	return list;
+}
+
+int maildir_modseq_reserve(struct mailbox *box, struct maildir_uidlist_ctx *uctx,
+			   struct mail_index_header_info *hdr, uint64_t need)
+{
+	struct maildir_uidlist_ctx own = { 0 };
+	struct maildir_uidlist_ctx *ctx = uctx;
+	int ret = -1;
+
+	if (need <= hdr->sync_stamp[MAILDIR_STAMP_MODSEQ_CEILING])
+		return 0;
+	if (ctx == NULL || ctx->dotlock == NULL) {
+		if (ctx != NULL)
+			maildir_uidlist_unlock(ctx); /* frees what it read */
+		ctx = ctx != NULL ? ctx : &own;
+		if (maildir_uidlist_lock(box, ctx) < 0)
+			return -1;
+	}
+	if (ctx->pool == NULL && maildir_uidlist_read(box, ctx) < 0)
+		goto out;
+	if (ctx->list == NULL) {
+		/* missing (or broken): written anew with the index's UIDs */
+		ctx->list = maildir_uidlist_new_for(ctx->pool, hdr);
+	}
+	if (ctx->list->modseq_ceiling < need) {
+		ctx->list->modseq_ceiling = need * 2 + MAILDIR_MODSEQ_RESERVE;
+		if (maildir_uidlist_rewrite(box, ctx) < 0)
+			goto out;
+		hdr->sync_stamp[MAILDIR_STAMP_UIDLIST_INO] = ctx->st.st_ino;
+		hdr->sync_stamp[MAILDIR_STAMP_UIDLIST_SIZE] = (uint64_t)ctx->st.st_size;
+	}
+	hdr->sync_stamp[MAILDIR_STAMP_MODSEQ_CEILING] = ctx->list->modseq_ceiling;
+	ret = 0;
+out:
+	if (ctx == &own)
+		maildir_uidlist_unlock(&own);
+	return ret;
+}
+
+int maildir_index_commit(struct mailbox *box, struct mail_index_transaction **it,
+			 struct maildir_uidlist_ctx *uctx, struct mail_index_header_info *hdr)
+{
+	const char *error;
+
+	if (mail_index_transaction_bumps_modseq(*it) &&
+	    maildir_modseq_reserve(box, uctx, hdr, mail_index_transaction_get_modseq(*it)) < 0) {
+		mail_index_transaction_rollback(it);
+		return -1;
+	}
+	mail_index_update_header(*it, hdr);
+	if (mail_index_transaction_commit(it, &error) < 0) {
+		mailbox_set_critical(box, "%s", error);
+		return -1;
+	}
+	return 0;
+}
+
+void maildir_index_expunge(struct mailbox *box, struct mail_index_transaction *it,
+			   const struct mail_index_record *rec)
+{
+	if (rec->cache_offset != 0)
+		mail_cache_entry_freed(box->cache, rec->cache_offset, rec->uid);
+	mail_index_expunge(it, rec->uid);
+}
+
 int maildir_uidlist_append(struct mailbox *box, struct maildir_uidlist_ctx *ctx,
 			   const struct maildir_uidlist_rec *recs, unsigned int count)
 {
@@ -542,16 +617,19 @@ static int sync_locked(struct mailbox *box, bool rebuild, uint64_t stamp_new,
 		}
 		uint32_t uidv = uctx.list != NULL ? uctx.list->uid_validity :
 			hdr.uid_validity != 0 ? hdr.uid_validity : (uint32_t)time(NULL);
-		/* modseqs never go back, even when the index was lost: a
-		   new mailbox starts at time << 20, a rebuilt one at
-		   (time + 1) << 20, above any value handed out before unless
-		   more than 2^20 changes per second were made (or the index
-		   was lost twice within one second) */
-		uint64_t floor = ((uint64_t)time(NULL) + (uctx.list != NULL ? 1 : 0)) << 20;
-		mail_index_reset(t, uidv, MAX(hdr.highest_modseq + 1, floor));
+		/* modseqs never go back, even when the index was lost: R in
+		   dovecot-uidlist is above every modseq handed out under this
+		   UIDVALIDITY. Without it (a new mailbox, or one only
+		   Dovecot wrote) none was, and they start at 1 as Dovecot's
+		   do. A lost uidlist means a new UIDVALIDITY, and clients
+		   then forget every modseq anyway. */
+		uint64_t ceiling = uctx.list != NULL ? uctx.list->modseq_ceiling : 0;
+		mail_index_reset(t, uidv, MAX(MAX(hdr.highest_modseq, ceiling), 1));
 		hdr.uid_validity = uidv;
 		hdr.next_uid = 1;
+		hdr.first_recent_uid = 1;
 		hdr.cache_file_seq++;
+		hdr.sync_stamp[MAILDIR_STAMP_MODSEQ_CEILING] = ceiling;
 	}
 
 	/* known messages: renamed (flags) or gone */
@@ -563,7 +641,7 @@ static int sync_locked(struct mailbox *box, bool rebuild, uint64_t stamp_new,
 		struct maildir_file *f = file_find(&files, maildir_filename_base(pool_temp, name));
 		last_uid = rec->uid;
 		if (f == NULL || f->seen) {
-			mail_index_expunge(t, rec->uid);
+			maildir_index_expunge(box, t, rec);
 			continue;
 		}
 		f->seen = true;
@@ -597,10 +675,7 @@ static int sync_locked(struct mailbox *box, bool rebuild, uint64_t stamp_new,
 			goto out;
 		}
 		if (uctx.list == NULL) {
-			uctx.list = maildir_uidlist_new(uctx.pool, hdr.uid_validity != 0 ?
-						hdr.uid_validity : (uint32_t)time(NULL));
-			if (hdr.next_uid > uctx.list->next_uid)
-				uctx.list->next_uid = hdr.next_uid;
+			uctx.list = maildir_uidlist_new_for(uctx.pool, &hdr);
 			uctx.exists = false;
 		}
 		uint32_t next_uid = MAX(uctx.list->next_uid, hdr.next_uid);
@@ -641,9 +716,7 @@ static int sync_locked(struct mailbox *box, bool rebuild, uint64_t stamp_new,
 			goto out;
 		}
 		if (uctx.list == NULL) {
-			uctx.list = maildir_uidlist_new(uctx.pool, hdr.uid_validity != 0 ?
-						hdr.uid_validity : (uint32_t)time(NULL));
-			uctx.list->next_uid = MAX(hdr.next_uid, 1);
+			uctx.list = maildir_uidlist_new_for(uctx.pool, &hdr);
 			if (maildir_uidlist_rewrite(box, &uctx) < 0) {
 				mail_index_transaction_rollback(&t);
 				goto out;
@@ -672,14 +745,13 @@ static int sync_locked(struct mailbox *box, bool rebuild, uint64_t stamp_new,
 		hdr.sync_stamp[MAILDIR_STAMP_UIDLIST_INO] = uctx.st.st_ino;
 		hdr.sync_stamp[MAILDIR_STAMP_UIDLIST_SIZE] = (uint64_t)uctx.st.st_size;
 	}
+	if (uctx.list != NULL && uctx.list->modseq_ceiling >
+					 hdr.sync_stamp[MAILDIR_STAMP_MODSEQ_CEILING])
+		hdr.sync_stamp[MAILDIR_STAMP_MODSEQ_CEILING] = uctx.list->modseq_ceiling;
 	if (hdr.cache_file_seq == 0)
 		hdr.cache_file_seq = 1;
-	mail_index_update_header(t, &hdr);
-	const char *error;
-	if (mail_index_transaction_commit(&t, &error) < 0) {
-		mailbox_set_critical(box, "%s", error);
+	if (maildir_index_commit(box, &t, &uctx, &hdr) < 0)
 		goto out;
-	}
 	ret = 0;
 out:
 	maildir_uidlist_unlock(&uctx);
@@ -746,7 +818,10 @@ int mailbox_sync(struct mailbox *box, pool_t pool, struct mailbox_sync_result *r
 		mailbox_set_error(box, MAIL_ERROR_NOTPOSSIBLE, "Mailbox isn't open");
 		return -1;
 	}
+	mail_cache_flush(box);
 	if (maildir_sync_index(box, false) < 0)
+		return -1;
+	if (maildir_recent_update(box) < 0)
 		return -1;
 	if (result != NULL) {
 		memset(result, 0, sizeof(*result));

@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 #include "maildir-uidlist.h"
+#include "mail-index.h"
 
 struct dotlock;
 struct mailbox;
@@ -39,5 +40,32 @@ int maildir_uidlist_append(struct mailbox *box, struct maildir_uidlist_ctx *ctx,
 			   const struct maildir_uidlist_rec *recs, unsigned int count);
 /* Releases the lock if still held and frees ctx's memory. */
 void maildir_uidlist_unlock(struct maildir_uidlist_ctx *ctx);
+/* A new list for a mailbox whose index header is hdr: its UIDVALIDITY and
+   next UID, and a modseq reservation (R) above every modseq the index
+   knows. */
+struct maildir_uidlist *maildir_uidlist_new_for(pool_t pool,
+						const struct mail_index_header_info *hdr);
+
+/* Modseqs. dovecot-uidlist's R (the index keeps a copy in a sync stamp)
+   is above every modseq handed out in the mailbox, so an index rebuilt
+   from the Maildir goes on from there and never hands one out twice.
+   Before a commit hands out modseq need > R, R is raised to 2 * need +
+   MAILDIR_MODSEQ_RESERVE by rewriting the uidlist: O(log n) rewrites for
+   n changes. uctx: the uidlist lock when the caller holds it, else NULL.
+   hdr: the index header the caller will write (its stamps are updated).
+   Returns 0, or -1 with the error set. */
+#define MAILDIR_MODSEQ_RESERVE 1024
+int maildir_modseq_reserve(struct mailbox *box, struct maildir_uidlist_ctx *uctx,
+			   struct mail_index_header_info *hdr, uint64_t need);
+/* Commits *it with hdr (the index is locked) after reserving its modseq.
+   Returns 0, or -1 with the error set (nothing was committed). */
+int maildir_index_commit(struct mailbox *box, struct mail_index_transaction **it,
+			 struct maildir_uidlist_ctx *uctx, struct mail_index_header_info *hdr);
+/* Compacts the cache when it is worth it (the index is locked); errors
+   are logged. */
+void maildir_cache_compact(struct mailbox *box);
+/* Expunges rec in it, and counts its cache entry as unused. */
+void maildir_index_expunge(struct mailbox *box, struct mail_index_transaction *it,
+			   const struct mail_index_record *rec);
 
 #endif

@@ -41,6 +41,12 @@ static int parse_header(pool_t pool, struct maildir_uidlist *list, const char *l
 			case 'G':
 				list->guid = p_strdup(pool, value);
 				break;
+			case 'R':
+				if (str_to_uint64(value, &list->modseq_ceiling) < 0) {
+					*error_r = "line 1: invalid R (modseq reservation)";
+					return -1;
+				}
+				break;
 			default:
 				if (str_len(ext) > 0)
 					str_append_c(ext, ' ');
@@ -190,6 +196,8 @@ void maildir_uidlist_write(const struct maildir_uidlist *list, string_t *dest)
 	str_printfa(dest, "3 V%u N%u", list->uid_validity, list->next_uid);
 	if (list->guid[0] != '\0')
 		str_printfa(dest, " G%s", list->guid);
+	if (list->modseq_ceiling != 0)
+		str_printfa(dest, " R%llu", (unsigned long long)list->modseq_ceiling);
 	if (list->hdr_ext[0] != '\0')
 		str_printfa(dest, " %s", list->hdr_ext);
 	str_append_c(dest, '\n');

@@ -3,12 +3,14 @@
 
 /* Dovecot's dovecot-uidlist, version 3 (version 1 is read too):
 
-     3 V<uidvalidity> N<nextuid> G<guid> [other header fields]
+     3 V<uidvalidity> N<nextuid> G<guid> [R<modseq>] [other header fields]
      <uid> [extension fields] :<maildir base file name>
 
    Extension fields are an uppercase letter and a value (S<size>,
    W<vsize>, G<guid> ...); Roost keeps the ones it does not use as they
-   are. UIDs are ascending. Lines may have been appended after the header
+   are. R is Roost's: no modseq above it has been handed out in this
+   mailbox (see maildir_modseq_reserve()); Dovecot keeps header fields it
+   does not know when it rewrites the file. UIDs are ascending. Lines may have been appended after the header
    was written, so next_uid is max(N, last uid + 1). Parsing and writing
    are pure; the locking and file handling are in maildir-sync.c. */
 
@@ -28,6 +30,7 @@ struct maildir_uidlist {
 	uint32_t uid_validity;
 	uint32_t next_uid;
 	const char *guid;    /* hex, "" when none */
+	uint64_t modseq_ceiling; /* R, 0 when none */
 	const char *hdr_ext; /* unknown header fields, "" when none */
 	ARRAY_TYPE(maildir_uidlist_rec) recs;
 	/* bytes parsed (complete lines): where appended lines start */
