@@ -49,3 +49,28 @@ def test_login_common_only_for_login_programs(tmp_path):
     problems = layering.check(str(tmp_path))
     assert problems == ["%s:1: includes login-client.h of program login-common"
                         % os.path.join(str(tmp_path), "imap", "main.c")]
+
+
+def test_config_includes_pure_settings_tables(tmp_path):
+    write(tmp_path, "lib/ioloop.h", "")
+    write(tmp_path, "lib/var-expand.h", "")
+    write(tmp_path, "lib-storage/mail-storage.h", "")
+    write(tmp_path, "lib-storage/mail-storage-settings.h", "")
+    write(tmp_path, "pop3/pop3-client.h", "")
+    write(tmp_path, "pop3/pop3-settings.h", "")
+    write(tmp_path, "pop3/pop3-settings.c",
+          '#include "var-expand.h"\n#include "pop3-settings.h"\n'
+          '#include "mail-storage-settings.h"\n#include "ioloop.h"\n'
+          '#include "mail-storage.h"\n')
+    write(tmp_path, "config/config-components.c",
+          '#include "pop3-settings.h"\n#include "mail-storage-settings.h"\n'
+          '#include "pop3-client.h"\n')
+    problems = "\n".join(layering.check(str(tmp_path)))
+    assert "pop3-settings.c:4: settings file pop3-settings.c uses ioloop.h" in problems
+    assert "pop3-settings.c:5: settings file pop3-settings.c includes mail-storage.h " \
+           "of lib-storage: settings tables are pure" in problems
+    assert "config-components.c:3: includes pop3-client.h of program pop3" in problems
+    # settings headers: from config, and between settings files
+    assert "pop3-settings.c:2" not in problems and "pop3-settings.c:3" not in problems
+    assert "config-components.c:1" not in problems and "config-components.c:2" not in problems
+    assert len(problems.splitlines()) == 3, problems
