@@ -7,6 +7,7 @@
    (to find base_dir) and the master's pid file, and signals the master. */
 #include "lib.h"
 #include "config-load.h"
+#include "config-components.h"
 #include "all-settings.h"
 #include "roost-config.h"
 #include "admin-auth.h"
@@ -34,7 +35,7 @@ static void admin_load_config(struct admin_context *ctx)
 
 	i_array_init(&errors, 8);
 	i_array_init(&warnings, 8);
-	if (config_load(ctx->config_path, &ctx->config, &errors, &warnings) < 0) {
+	if (config_components_load(ctx->config_path, &ctx->config, &errors, &warnings) < 0) {
 		array_foreach(&errors, err)
 			i_error("%s", settings_error_str(pool_temp, err));
 		i_fatal("Invalid configuration in %s", ctx->config_path);

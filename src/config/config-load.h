@@ -19,7 +19,10 @@
      dovecot-sql.conf.ext) checked against sql_connect_setting_table;
    - the cross-setting checks of the master's table (uid ranges, protocols
      without a service, service limits), reported at the line that set the
-     value when it can be found. */
+     value when it can be found.
+   The checks of the other components' own tables are in
+   config-components.h (config_components_load()), which the master,
+   roostconf and roostadm use. */
 
 #include "settings.h"
 

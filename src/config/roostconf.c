@@ -16,6 +16,9 @@
                 separated) for NAME lookups
      -P         show secrets (TLS keys, passwords), hidden otherwise
 
+   The configuration is checked as the master checks it at start: the
+   whole tree against all_settings_table, then every component's own table
+   and check under the filters its processes read (config-components.h).
    Every error is printed as "roostconf: Error: file:line: message", then
    "roostconf: Fatal: N errors in configuration" and the exit status is 89.
    Warnings are printed as "roostconf: Warning: file:line: message" and do
@@ -25,6 +28,7 @@
 #include "roost-config.h"
 #include "all-settings.h"
 #include "config-load.h"
+#include "config-components.h"
 
 #include <stdio.h>
 #include <getopt.h>
@@ -271,7 +275,7 @@ int main(int argc, char *argv[])
 
 	p_array_init(&errors, pool, 8);
 	p_array_init(&warnings, pool, 8);
-	int ret = config_load(path, &tree, &errors, &warnings);
+	int ret = config_components_load(path, &tree, &errors, &warnings);
 
 	print_messages(tree->pool, LOG_TYPE_WARNING, &warnings);
 	if (ret < 0) {

@@ -410,7 +410,12 @@ struct settings_value {
 struct settings_typed_ctx {
 	pool_t pool;     /* the result's */
 	pool_t tmp_pool; /* freed at the end */
+	/* settings_to_struct()'s text: "file:line: ..." for a bad value */
 	const char *error;
+	/* the same failure for settings_check_table(): the text without the
+	   location, and the node at fault (NULL: not known) */
+	const char *error_message;
+	const struct config_node *error_node;
 };
 
 /* The last value of each def of table in the scope (indexed like defs). */
@@ -590,6 +595,38 @@ static void settings_fill_free_form(struct settings_typed_ctx *ctx,
 	*(const char *const **)((char *)set + def->offset) = array_front(&pairs);
 }
 
+/* The node behind a failed check: check messages name the setting they
+   are about ("pop3_delete_type=flag, but pop3_deleted_flag not set"), so
+   the first word of the message that is a setting of the table set in this
+   scope is the one to point at. NULL when every setting named kept its
+   default. */
+static const struct config_node *
+settings_check_error_node(pool_t pool, const struct setting_table *table,
+			  const struct settings_value *values, const char *message)
+{
+	const char *p = message;
+
+	while (*p != '\0') {
+		const struct setting_def *def, *target;
+		const char *start;
+		bool invert;
+
+		while (*p != '\0' && !isalnum((unsigned char)*p) && *p != '_')
+			p++;
+		for (start = p; isalnum((unsigned char)*p) || *p == '_'; p++)
+			;
+		if (p == start)
+			continue;
+		def = settings_table_find(table, p_strndup(pool, start, (size_t)(p - start)));
+		if (def == NULL || settings_def_is_section(def))
+			continue;
+		target = settings_def_resolve(table, def, &invert);
+		if (values[target - table->defs].node != NULL)
+			return values[target - table->defs].node;
+	}
+	return NULL;
+}
+
 static int settings_fill(struct settings_typed_ctx *ctx, const ARRAY_TYPE(config_node_p) *scope,
 			 const struct setting_table *table, const char *name,
 			 const char *descr, void **set_r)
@@ -618,6 +655,8 @@ static int settings_fill(struct settings_typed_ctx *ctx, const ARRAY_TYPE(config
 			ctx->error = p_strdup_printf(ctx->tmp_pool, "%s:%u: %s",
 						     node->file != NULL ? node->file : "?",
 						     node->line, error);
+			ctx->error_message = p_strdup(ctx->tmp_pool, error);
+			ctx->error_node = node;
 			return -1;
 		}
 	}
@@ -640,9 +679,32 @@ static int settings_fill(struct settings_typed_ctx *ctx, const ARRAY_TYPE(config
 	if (table->check != NULL && !table->check(set, ctx->pool, &error)) {
 		ctx->error = descr == NULL ? p_strdup(ctx->tmp_pool, error) :
 					     p_strdup_printf(ctx->tmp_pool, "%s: %s", descr, error);
+		ctx->error_message = ctx->error;
+		ctx->error_node = settings_check_error_node(ctx->tmp_pool, table, values, error);
 		return -1;
 	}
 	return 0;
+}
+
+/* settings_to_struct() with the failure left in ctx. */
+static int settings_to_struct_ctx(struct settings_typed_ctx *ctx, const struct config_tree *tree,
+				  const struct config_node *section,
+				  const struct setting_table *table,
+				  const struct settings_filter *filter, void **set_r)
+{
+	ARRAY_TYPE(config_node_p) scope;
+	const char *descr = NULL;
+
+	p_array_init(&scope, ctx->tmp_pool, 8);
+	if (section == NULL || section == tree->root) {
+		settings_root_scope(tree, filter, &scope);
+	} else {
+		settings_section_scope(tree, section, filter, &scope);
+		descr = section->name == NULL ? section->key :
+			p_strdup_printf(ctx->tmp_pool, "%s %s", section->key, section->name);
+	}
+	return settings_fill(ctx, &scope, table, section == NULL ? NULL : section->name, descr,
+			     set_r);
 }
 
 int settings_to_struct(const struct config_tree *tree, const struct config_node *section,
@@ -653,25 +715,41 @@ int settings_to_struct(const struct config_tree *tree, const struct config_node 
 		.pool = pool,
 		.tmp_pool = pool_alloconly_create("settings to struct", 4096),
 	};
-	ARRAY_TYPE(config_node_p) scope;
-	const char *descr = NULL;
 	int ret;
 
-	p_array_init(&scope, ctx.tmp_pool, 8);
-	if (section == NULL || section == tree->root) {
-		settings_root_scope(tree, filter, &scope);
-	} else {
-		settings_section_scope(tree, section, filter, &scope);
-		descr = section->name == NULL ? section->key :
-			p_strdup_printf(ctx.tmp_pool, "%s %s", section->key, section->name);
-	}
-	ret = settings_fill(&ctx, &scope, table, section == NULL ? NULL : section->name, descr,
-			    set_r);
+	ret = settings_to_struct_ctx(&ctx, tree, section, table, filter, set_r);
 	if (ret < 0) {
 		*set_r = NULL;
 		*error_r = p_strdup(pool, ctx.error);
 	}
 	pool_unref(&ctx.tmp_pool);
+	return ret;
+}
+
+int settings_check_table(const struct config_tree *tree, const struct setting_table *table,
+			 const struct settings_filter *filter, pool_t pool,
+			 struct settings_error *error_r)
+{
+	/* the struct is thrown away with the temporary pool */
+	pool_t tmp_pool = pool_alloconly_create("settings check", 4096);
+	struct settings_typed_ctx ctx = {
+		.pool = tmp_pool,
+		.tmp_pool = tmp_pool,
+	};
+	const struct config_node *node;
+	void *set;
+	int ret;
+
+	ret = settings_to_struct_ctx(&ctx, tree, tree->root, table, filter, &set);
+	if (ret < 0) {
+		node = ctx.error_node;
+		error_r->file = node == NULL || node->file == NULL ? NULL :
+				p_strdup(pool, node->file);
+		error_r->line = node == NULL ? 0 : node->line;
+		error_r->message = p_strdup(pool, ctx.error_message != NULL ?
+						  ctx.error_message : ctx.error);
+	}
+	pool_unref(&tmp_pool);
 	return ret;
 }
 

@@ -266,6 +266,19 @@ int settings_to_struct(const struct config_tree *tree, const struct config_node 
 		       const struct setting_table *table, const struct settings_filter *filter,
 		       pool_t pool, void **set_r, const char **error_r);
 
+/* Fills a root table from tree under filter the way settings_to_struct()
+   does (values, then table->check) and throws the result away: what a
+   process reading the table with that filter would refuse. Returns 0, or
+   -1 with *error_r (strings from pool): for a bad value, the message and
+   the file:line that set it; for a failed check, its message and the
+   file:line of the first setting the message names that was set in a file
+   seen under filter ("pop3_delete_type=flag, but pop3_deleted_flag not
+   set" points at pop3_delete_type), or file NULL and line 0 when every
+   setting it names kept its default. */
+int settings_check_table(const struct config_tree *tree, const struct setting_table *table,
+			 const struct settings_filter *filter, pool_t pool,
+			 struct settings_error *error_r);
+
 /* The effective text value of a root setting under filter (defaults
    included), or NULL when the key is unknown. */
 const char *settings_get_value(const struct config_tree *tree,

@@ -281,6 +281,119 @@ static void test_typed_errors(void)
 	test_end();
 }
 
+/* A component with a cross-setting check, as pop3_settings_check. */
+struct test_checked {
+	const char *mode;
+	const char *flag;
+	const char *required;
+};
+
+static bool test_checked_check(void *_set, pool_t pool, const char **error_r)
+{
+	struct test_checked *set = _set;
+
+	if (strcmp(set->mode, "flag") == 0 && set->flag[0] == '\0') {
+		*error_r = "mode=flag, but flag not set";
+		return false;
+	}
+	if (strcmp(set->mode, "expunge") == 0 && set->flag[0] != '\0') {
+		*error_r = p_strdup_printf(pool, "cannot use flag '%s' with mode=expunge",
+					   set->flag);
+		return false;
+	}
+	if (strcmp(set->mode, "strict") == 0 && set->required[0] == '\0') {
+		*error_r = "required is not set";
+		return false;
+	}
+	return true;
+}
+
+static const struct setting_def test_checked_defs[] = {
+	{ .type = SET_ENUM, .key = "mode", .offset = offsetof(struct test_checked, mode),
+	  .enum_values = "default:flag:expunge:strict", .flags = SET_FLAG_FILTERABLE },
+	{ .type = SET_STR, .key = "flag", .offset = offsetof(struct test_checked, flag),
+	  .flags = SET_FLAG_FILTERABLE },
+	{ .type = SET_STR, .key = "required", .offset = offsetof(struct test_checked, required),
+	  .flags = SET_FLAG_FILTERABLE },
+	/* a second name for flag */
+	{ .type = SET_STR, .key = "flag_name", .offset = SETTING_NO_FIELD, .alias_of = "flag",
+	  .flags = SET_FLAG_ALIAS | SET_FLAG_FILTERABLE },
+	{ .key = NULL },
+};
+
+static const struct setting_table test_checked_table = {
+	.name = "checked",
+	.defs = test_checked_defs,
+	.struct_size = sizeof(struct test_checked),
+	.name_offset = SETTING_NO_FIELD,
+	.check = test_checked_check,
+};
+
+/* settings_check_table() on text (as file "c.conf"): "" when it passes,
+   else "file:line: message" ("-" for no file). */
+static const char *test_check_str(const char *text, const char *protocol)
+{
+	struct config_tree *tree = config_tree_create();
+	struct settings_filter filter = { .protocol = protocol };
+	ARRAY_TYPE(settings_error) errors;
+	struct settings_error error;
+	const char *result = "";
+
+	p_array_init(&errors, test_pool, 4);
+	(void)settings_parse_string(tree, text, "c.conf", &test_checked_table, &errors);
+	test_assert_strcmp(test_errors_str(&errors), "");
+	if (settings_check_table(tree, &test_checked_table, protocol == NULL ? NULL : &filter,
+				 test_pool, &error) < 0) {
+		result = t_strdup_printf("%s:%u: %s", error.file == NULL ? "-" : error.file,
+					 error.line, error.message);
+	}
+	config_tree_free(&tree);
+	return result;
+}
+
+static void test_typed_check_table(void)
+{
+	test_begin("settings_check_table");
+	test_assert_strcmp(test_check_str("", NULL), "");
+	test_assert_strcmp(test_check_str("mode = flag\nflag = Gone\n", NULL), "");
+	/* a bad value: where it was set */
+	test_assert_strcmp(test_check_str("\nmode = maybe\n", NULL),
+			   "c.conf:2: invalid value 'maybe' for mode: expected one of default, "
+			   "flag, expunge, strict");
+	/* a failed check: the setting its message starts with */
+	test_assert_strcmp(test_check_str("# x\nflag =\nmode = flag\n", NULL),
+			   "c.conf:3: mode=flag, but flag not set");
+	/* ... or the first setting it names that was set */
+	test_assert_strcmp(test_check_str("mode = expunge\n\nflag = x\n", NULL),
+			   "c.conf:3: cannot use flag 'x' with mode=expunge");
+	/* through an alias: the line of the alias */
+	test_assert_strcmp(test_check_str("mode = expunge\nflag_name = y\n", NULL),
+			   "c.conf:2: cannot use flag 'y' with mode=expunge");
+	/* nothing it names was set: no place to point at */
+	test_assert_strcmp(test_check_str("mode = strict\n", NULL), "-:0: required is not set");
+	/* the values under the filter: the failure exists only for pop3, and
+	   points into its block */
+	static const char filtered[] =
+		"mode = flag\n"
+		"flag = Gone\n"
+		"protocol pop3 {\n"
+		"  flag =\n"
+		"}\n"
+		"protocol imap {\n"
+		"  mode = maybe\n"
+		"}\n";
+	test_assert_strcmp(test_check_str(filtered, NULL), "");
+	test_assert_strcmp(test_check_str(filtered, "lmtp"), "");
+	test_assert_strcmp(test_check_str(filtered, "pop3"),
+			   "c.conf:1: mode=flag, but flag not set");
+	test_assert_strcmp(test_check_str(filtered, "imap"),
+			   "c.conf:7: invalid value 'maybe' for mode: expected one of default, "
+			   "flag, expunge, strict");
+	test_assert_strcmp(test_check_str("protocol pop3 {\n  mode = flag\n}\n", "pop3"),
+			   "c.conf:2: mode=flag, but flag not set");
+	test_end();
+}
+
 static void test_typed_aliases(void)
 {
 	struct config_tree *tree;
@@ -737,6 +850,7 @@ int main(void)
 		test_typed_sections_merge,
 		test_typed_section_node,
 		test_typed_errors,
+		test_typed_check_table,
 		test_typed_aliases,
 		test_typed_filters,
 		test_typed_filter_sections,

@@ -39,12 +39,30 @@ static const struct setting_def tls_setting_defs[] = {
 	{ .key = NULL },
 };
 
+/* What tls_context_create() would refuse without reading a key: the
+   master and roostconf run it for every filter at start. */
+static bool tls_settings_check(void *_set, pool_t pool, const char **error_r)
+{
+	struct tls_settings *set = _set;
+	const char *error;
+	uint64_t op;
+
+	if (!tls_settings_enabled(set))
+		return true;
+	if (tls_settings_options(set->ssl_options, &op, &error) < 0) {
+		*error_r = p_strdup(pool, error);
+		return false;
+	}
+	return true;
+}
+
 const struct setting_table tls_setting_table = {
 	.name = "tls",
 	.defs = tls_setting_defs,
 	.struct_size = sizeof(struct tls_settings),
 	.named = false,
 	.name_offset = SETTING_NO_FIELD,
+	.check = tls_settings_check,
 };
 
 int tls_settings_min_protocol(const char *value, int *version_r)

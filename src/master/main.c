@@ -1,6 +1,7 @@
 /* roost: the master process.
 
-   What it does: reads and validates the configuration, binds every
+   What it does: reads and validates the configuration (every component's
+   settings check included, before anything is bound), binds every
    listener (inet and unix), starts each service's processes with their
    listener fds, watches them (restarting crashed ones, throttling a service
    that keeps failing at start, keeping process_min_avail spare), writes
@@ -18,6 +19,7 @@
 #include "ioloop.h"
 #include "settings.h"
 #include "config-load.h"
+#include "config-components.h"
 #include "all-settings.h"
 #include "master-settings.h"
 #include "master-log.h"
@@ -76,7 +78,7 @@ static int master_read_config(struct config_tree **tree_r, struct master_setting
 
 	p_array_init(&errors, pool, 8);
 	p_array_init(&warnings, pool, 8);
-	if (config_load(config_path, &tree, &errors, &warnings) < 0 ||
+	if (config_components_load(config_path, &tree, &errors, &warnings) < 0 ||
 	    array_count(&errors) > 0) {
 		print_config_errors(&errors, LOG_TYPE_ERROR);
 		i_error("Invalid configuration in %s: %u error%s", config_path,

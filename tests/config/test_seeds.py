@@ -270,6 +270,44 @@ def test_uid_range_check(tmp_path):
     assert f"{main}:2:" in errors[0], errors[0]
 
 
+def test_component_check_pop3_delete_type(tmp_path):
+    """A value pop3 refuses is an error at start, as the master reports it
+    (tests/integration/test_config_checks.py), not at the first login."""
+    main = tmp_path / "roost.conf"
+    main.write_text("protocols = imap pop3\npop3_delete_type = flag\n")
+    r = roostconf("-n", "-c", str(main))
+    assert r.returncode == EXIT_FATAL
+    assert error_lines(r.stderr) == [
+        f"roostconf: Error: {main}:2: pop3_delete_type=flag, but pop3_deleted_flag not set"]
+    assert r.stderr.rstrip().endswith("roostconf: Fatal: 1 error in configuration")
+    assert r.stdout == ""
+    main.write_text("protocols = imap pop3\npop3_delete_type = flag\n"
+                    "pop3_deleted_flag = $POP3Deleted\n")
+    r = roostconf("-n", "-c", str(main))
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert "pop3_delete_type = flag" in r.stdout
+
+
+def test_component_check_under_protocol_and_network_filters(tmp_path):
+    """The values each service sees: protocol pop3 { } only for pop3,
+    local/remote sections for the connections they select."""
+    (tmp_path / "20-pop3.conf").write_text(
+        "protocol pop3 {\n  pop3_client_workarounds = outlook-no-nuls bogus\n}\n")
+    main = tmp_path / "roost.conf"
+    main.write_text("protocols = imap pop3 lmtp\n"
+                    "protocol imap {\n  pop3_client_workarounds = ignored-by-pop3\n}\n"
+                    "!include 20-pop3.conf\n"
+                    "remote 192.0.2.0/24 {\n  postmaster_address = \"no address\"\n}\n")
+    r = roostconf("-n", "-c", str(main))
+    assert r.returncode == EXIT_FATAL
+    assert error_lines(r.stderr) == [
+        f"roostconf: Error: {tmp_path}/20-pop3.conf:2: pop3_client_workarounds: "
+        "unknown workaround: bogus",
+        f"roostconf: Error: {main}:7: remote 192.0.2.0/24: postmaster_address: "
+        "invalid address 'no address'"], r.stderr
+    assert r.stderr.rstrip().endswith("roostconf: Fatal: 2 errors in configuration")
+
+
 # ---- output ----
 
 def root_settings(text):

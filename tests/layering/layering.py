@@ -26,6 +26,17 @@ FENCES = [
     (re.compile(r"^(mysql\.h|mysql/)"), lambda d, f: d == "lib-sql"),
 ]
 LOGIN_PROGRAMS = {"imap-login", "pop3-login", "login-common"}
+# A component's settings table, <name>-settings.[ch], is data and pure
+# checks (no I/O). config compiles every one of them to check a whole
+# configuration at start, as Dovecot's config does (src/config/meson.build,
+# config-components.c), so config may include any <name>-settings.h; in
+# return a settings file includes nothing that does I/O and, of other
+# components, only L0/L1 headers and other settings headers.
+SETTINGS_SUFFIXES = ("-settings.h", "-settings.c")
+
+
+def is_settings_file(name):
+    return name.endswith(SETTINGS_SUFFIXES) and not name.startswith("test-")
 LOGIN_FORBIDDEN_DIRS = {"lib-storage", "lib-index", "lib-sql"}
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
@@ -74,9 +85,19 @@ def check(src_dir, extra_dirs=()):
                 if kind == "<" or base not in headers:
                     continue
                 target = headers[base]
+                if is_settings_file(name) and base in L1_FORBIDDEN:
+                    problems.append(f"{where}: settings file {name} uses {inc}: settings "
+                                    f"tables do no I/O")
                 if target == comp or target == "":
                     continue
                 if base == "roost-config.h":
+                    continue
+                if is_settings_file(name) and layer(target) > 1 and \
+                        not is_settings_file(base):
+                    problems.append(f"{where}: settings file {name} includes {inc} of "
+                                    f"{target}: settings tables are pure")
+                    continue
+                if comp == "config" and is_settings_file(base):
                     continue
                 src_layer, dst_layer = layer(comp), layer(target)
                 # login-common is the library directory of the login programs

@@ -49,3 +49,54 @@ def test_login_common_only_for_login_programs(tmp_path):
     problems = layering.check(str(tmp_path))
     assert problems == ["%s:1: includes login-client.h of program login-common"
                         % os.path.join(str(tmp_path), "imap", "main.c")]
+
+
+def test_config_includes_pure_settings_tables(tmp_path):
+    write(tmp_path, "lib/ioloop.h", "")
+    write(tmp_path, "lib/var-expand.h", "")
+    write(tmp_path, "lib-storage/mail-storage.h", "")
+    write(tmp_path, "lib-storage/mail-storage-settings.h", "")
+    write(tmp_path, "pop3/pop3-client.h", "")
+    write(tmp_path, "pop3/pop3-settings.h", "")
+    write(tmp_path, "pop3/pop3-settings.c",
+          '#include "var-expand.h"\n#include "pop3-settings.h"\n'
+          '#include "mail-storage-settings.h"\n#include "ioloop.h"\n'
+          '#include "mail-storage.h"\n')
+    write(tmp_path, "config/config-components.c",
+          '#include "pop3-settings.h"\n#include "mail-storage-settings.h"\n'
+          '#include "pop3-client.h"\n')
+    problems = "\n".join(layering.check(str(tmp_path)))
+    assert "pop3-settings.c:4: settings file pop3-settings.c uses ioloop.h" in problems
+    assert "pop3-settings.c:5: settings file pop3-settings.c includes mail-storage.h " \
+           "of lib-storage: settings tables are pure" in problems
+    assert "config-components.c:3: includes pop3-client.h of program pop3" in problems
+    # settings headers: from config, and between settings files
+    assert "pop3-settings.c:2" not in problems and "pop3-settings.c:3" not in problems
+    assert "config-components.c:1" not in problems and "config-components.c:2" not in problems
+    assert len(problems.splitlines()) == 3, problems
+
+
+def test_every_component_table_is_checked_at_start():
+    """Each component's root settings table (a non-static table in a
+    <name>-settings.c that no other table uses as a section) is listed in
+    config_components[], so roost and roostconf run its check."""
+    import re
+    src = os.path.join(TOP, "src")
+    with open(os.path.join(src, "config", "config-components.c")) as f:
+        registry = f.read()
+    roots = []
+    for dirpath, _, names in os.walk(src):
+        comp = os.path.relpath(dirpath, src).split(os.sep)[0]
+        if comp in ("config", "lib-settings"):
+            continue
+        for name in names:
+            if not name.endswith("-settings.c") or name.startswith("test-"):
+                continue
+            with open(os.path.join(dirpath, name)) as f:
+                text = f.read()
+            tables = re.findall(r"^const struct setting_table (\w+) =", text, re.M)
+            sections = set(re.findall(r"\.section = &(\w+)", text))
+            roots += [t for t in tables if t not in sections]
+    assert len(roots) >= 7, roots
+    missing = [t for t in roots if not re.search(rf"&{t}\b", registry)]
+    assert missing == [], f"add to config_components[] in config-components.c: {missing}"
