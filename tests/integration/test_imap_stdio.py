@@ -841,6 +841,15 @@ def run_dialogue(cmd, env=None, user=None, dialogue=DIALOGUE):
     child.close()
     f = parent.makefile("rb")
     f.readline()  # the greetings name the programs differently
+    lines = exchange(parent, f, dialogue, lambda: proc.stderr.read())
+    parent.close()
+    assert proc.wait(timeout=30) == 0
+    return lines
+
+
+def exchange(sock, f, dialogue, why_eof=lambda: "connection closed"):
+    """Sends each command of dialogue on sock and reads its replies from
+    f (literals included); returns every line, LIST replies sorted."""
     lines = []
     modseqs = set()
     for i, c in enumerate(dialogue):
@@ -848,11 +857,11 @@ def run_dialogue(cmd, env=None, user=None, dialogue=DIALOGUE):
         if isinstance(c, str):
             ranks = sorted(modseqs)
             c = re.sub(r"\{m(\d+)\}", lambda m: str(ranks[int(m.group(1))]), c).encode("latin-1")
-        parent.sendall(tag.encode() + b" " + c + b"\r\n")
+        sock.sendall(tag.encode() + b" " + c + b"\r\n")
         reply = []
         while True:
             line = f.readline()
-            assert line, proc.stderr.read()
+            assert line, why_eof()
             m = re.search(rb"\{(\d+)\}\r\n$", line)
             if m:
                 line += f.read(int(m.group(1)))
@@ -864,8 +873,6 @@ def run_dialogue(cmd, env=None, user=None, dialogue=DIALOGUE):
             if line.startswith(tag.encode() + b" "):
                 break
         lines.extend(sort_list_replies(reply))
-    parent.close()
-    assert proc.wait(timeout=30) == 0
     return lines
 
 

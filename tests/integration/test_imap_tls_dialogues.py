@@ -1,0 +1,108 @@
+"""The scripted IMAP dialogues (every command and extension of issue 6,
+compared with Debian's Dovecot 2.3 in test_imap_stdio.py) driven through
+the real login path: implicit TLS on the imaps port and STARTTLS on the
+imap port, imap-login, auth, the hand-off, and the post-login imap
+process running as the mail user. Each answer must be the one
+roost-imap-stdio gives on an identical Maildir, line for line, after the
+same normalisation (UIDVALIDITY, modseq values, timing text)."""
+import os
+import pwd
+import re
+import shutil
+import socket
+import ssl
+
+import pytest
+
+from login_util import (login_server_factory, login_root, login_certs,  # noqa: F401
+                        USER, PASSWORD)
+from test_imap_stdio import (DIALOGUE, EXT_DIALOGUE, I18N_DIALOGUE, I18N_MESSAGES, MSG1,
+                             MSG2, MSG3, seed, exchange, normalise, run_dialogue, stdio_path)
+
+DIALOGUES = {
+    "base": (DIALOGUE, (MSG1, MSG2, MSG3), False),
+    "condstore": (EXT_DIALOGUE, (MSG1, MSG2, MSG3), True),
+    "i18n": (I18N_DIALOGUE, I18N_MESSAGES, False),
+}
+
+
+def tls_context():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def open_imaps(port):
+    raw = socket.create_connection(("127.0.0.1", port), timeout=30)
+    sock = tls_context().wrap_socket(raw, server_hostname="mail.example.com")
+    f = sock.makefile("rb")
+    assert f.readline().startswith(b"* OK [CAPABILITY IMAP4rev1 ")
+    return sock, f
+
+
+def open_starttls(port):
+    # from 127.0.0.2: plaintext LOGIN would be refused, so the login
+    # below proves the session is on TLS
+    raw = socket.create_connection(("127.0.0.1", port), timeout=30,
+                                   source_address=("127.0.0.2", 0))
+    f = raw.makefile("rb")
+    greeting = f.readline()
+    assert b" STARTTLS" in greeting and b" LOGINDISABLED" in greeting, greeting
+    raw.sendall(b"s STARTTLS\r\n")
+    assert f.readline() == b"s OK Begin TLS negotiation now.\r\n"
+    sock = tls_context().wrap_socket(raw, server_hostname="mail.example.com")
+    return sock, sock.makefile("rb")
+
+
+def seed_user_maildir(server, messages):
+    """The user's Maildir, owned by the mail user, before the first login."""
+    vmail = pwd.getpwnam("vmail")
+    local, domain = USER.split("@")
+    home = server.mail_root / domain / local
+    maildir = home / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    seed(maildir, messages)
+    for root, dirs, files in os.walk(server.mail_root):
+        os.chown(root, vmail.pw_uid, vmail.pw_gid)
+        for name in files:
+            os.chown(os.path.join(root, name), vmail.pw_uid, vmail.pw_gid)
+    return maildir
+
+
+@pytest.mark.parametrize("name", sorted(DIALOGUES))
+@pytest.mark.parametrize("transport", ["imaps", "starttls"])
+def test_dialogue_over_tls_matches_stdio(login_server_factory, tmp_path, name,  # noqa: F811
+                                         transport):
+    dialogue, messages, keep_highestmodseq = DIALOGUES[name]
+    server = login_server_factory()
+    seed_user_maildir(server, messages)
+    reference = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (reference / sub).mkdir(parents=True)
+    seed(reference, messages)
+
+    if transport == "imaps":
+        sock, f = open_imaps(server.ports["imaps"])
+    else:
+        sock, f = open_starttls(server.ports["imap"])
+    sock.sendall(f"l LOGIN {USER} {PASSWORD}\r\n".encode())
+    login_reply = f.readline()
+    assert re.match(rb"l OK \[CAPABILITY IMAP4rev1 .*\] Logged in\r\n$", login_reply), \
+        login_reply
+    over_tls = exchange(sock, f, dialogue, lambda: server.log())
+    assert f.readline() == b"", "the server closes the connection after LOGOUT"
+    sock.close()
+
+    local = run_dialogue([stdio_path(), "-u", "testuser", "-o",
+                          f"mail_location=maildir:{reference}"], dialogue=dialogue)
+    tn = normalise(over_tls, keep_highestmodseq)
+    ln = normalise(local, keep_highestmodseq)
+    assert len(tn) > 30
+    assert tn == ln
+    # and the post-login process that answered ran as the mail user
+    log = server.log()
+    assert re.search(rf"imap\({re.escape(USER)}\)<\d+><[^>]+>: (Info: )?Disconnected: "
+                     r"Logged out", log), log[-2000:]
+    shutil.rmtree(reference)
