@@ -173,6 +173,24 @@ static uint64_t rec_vsize(const struct mail_index_record *rec)
 	return rec->virtual_size == (uint64_t)-1 ? rec->physical_size : rec->virtual_size;
 }
 
+/* The header fields and totals a snapshot's disk header holds. */
+static void header_from_disk(const struct mail_index_disk_header *dh,
+			     struct mail_index_header_info *hdr, struct mail_index_counts *counts)
+{
+	hdr->uid_validity = dh->uid_validity;
+	hdr->next_uid = dh->next_uid;
+	hdr->highest_modseq = dh->highest_modseq;
+	hdr->cache_file_seq = dh->cache_file_seq;
+	hdr->first_recent_uid = dh->first_recent_uid;
+	memcpy(hdr->sync_stamp, dh->sync_stamp, sizeof(dh->sync_stamp));
+	counts->messages = dh->messages_count;
+	counts->seen = dh->seen_count;
+	counts->recent = dh->recent_count;
+	counts->deleted = dh->deleted_count;
+	counts->virtual_size = dh->virtual_size;
+	counts->physical_size = dh->physical_size;
+}
+
 /* Adds (sign 1) or removes (-1) a record's share of the totals. */
 static void counts_update(struct mail_index *index, const struct mail_index_record *rec, int sign)
 {
@@ -525,18 +543,7 @@ static int snapshot_read(struct mail_index *index, const char **error_r)
 		return 0;
 	}
 	index->indexid = dh.indexid;
-	index->hdr.uid_validity = dh.uid_validity;
-	index->hdr.next_uid = dh.next_uid;
-	index->hdr.highest_modseq = dh.highest_modseq;
-	index->hdr.cache_file_seq = dh.cache_file_seq;
-	index->hdr.first_recent_uid = dh.first_recent_uid;
-	memcpy(index->hdr.sync_stamp, dh.sync_stamp, sizeof(dh.sync_stamp));
-	index->counts.messages = dh.messages_count;
-	index->counts.seen = dh.seen_count;
-	index->counts.recent = dh.recent_count;
-	index->counts.deleted = dh.deleted_count;
-	index->counts.virtual_size = dh.virtual_size;
-	index->counts.physical_size = dh.physical_size;
+	header_from_disk(&dh, &index->hdr, &index->counts);
 	index->log_file_seq = dh.log_file_seq;
 	index->have_snapshot = true;
 	index->change_counter++;
@@ -731,19 +738,8 @@ int mail_index_peek_header(struct mail_index *index, struct mail_index_header_in
 	    dh.header_size != sizeof(dh) || index_crc(&dh, sizeof(dh)) != crc)
 		return 0; /* broken: the full open says so and rebuilds */
 	memset(hdr_r, 0, sizeof(*hdr_r));
-	hdr_r->uid_validity = dh.uid_validity;
-	hdr_r->next_uid = dh.next_uid;
-	hdr_r->highest_modseq = dh.highest_modseq;
-	hdr_r->cache_file_seq = dh.cache_file_seq;
-	hdr_r->first_recent_uid = dh.first_recent_uid;
-	memcpy(hdr_r->sync_stamp, dh.sync_stamp, sizeof(dh.sync_stamp));
 	memset(counts_r, 0, sizeof(*counts_r));
-	counts_r->messages = dh.messages_count;
-	counts_r->seen = dh.seen_count;
-	counts_r->recent = dh.recent_count;
-	counts_r->deleted = dh.deleted_count;
-	counts_r->virtual_size = dh.virtual_size;
-	counts_r->physical_size = dh.physical_size;
+	header_from_disk(&dh, hdr_r, counts_r);
 
 	fd = open(index->log_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {

@@ -113,6 +113,9 @@ void mailbox_set_syscall_error(struct mailbox *box, const char *function, const 
    the index itself unless it is locked already). force: readdir even
    when the directory stamps are unchanged. */
 int maildir_sync_index(struct mailbox *box, bool force);
+/* Takes box's index lock; a failure or timeout is set as error_box's
+   error (the mailbox the caller reports on). Returns 0 or -1. */
+int maildir_index_lock(struct mailbox *box, struct mailbox *error_box);
 /* Sorts the UIDs new to the handle into \Recent or not: those no session
    has claimed are; a MAILBOX_FLAG_DROP_RECENT handle claims them (under
    the index lock, so exactly one session gets each). Returns 0 or -1. */

@@ -134,22 +134,10 @@ def dovecot_imap_cmd(workdir, maildir):
     return ["/usr/lib/dovecot/imap", "-c", conf]
 
 
-class ImapSession:
-    """One IMAP session on a socketpair: a raw line client whose cmd()
-    returns the response lines (literals inlined) up to the tagged one."""
-
-    def __init__(self, cmd, user=None, env=None, stderr=None, prefix=None):
-        parent, child = socket.socketpair()
-        if user is not None:
-            env = dict(env or os.environ, USER="nobody", HOME="/tmp")
-        self.proc = subprocess.Popen((prefix or []) + cmd, stdin=child, stdout=child,
-                                     stderr=stderr if stderr is not None else subprocess.DEVNULL,
-                                     env=env, user=user, group=user, close_fds=True)
-        child.close()
-        self.sock = parent
-        self.sock.settimeout(120)
-        self.buf = b""
-        self.greeting = self.readline()
+class ImapLineClient:
+    """A raw IMAP line client over self.sock (set by the subclass, with
+    self.buf = b""): cmd() returns the response lines, literals inlined
+    as bytes, up to the tagged one."""
 
     def readline(self):
         while b"\r\n" not in self.buf:
@@ -170,6 +158,7 @@ class ImapSession:
         return data
 
     def read_response(self, tag):
+        """Lines until the tagged one; literals are inlined as bytes."""
         lines = []
         while True:
             line = self.readline()
@@ -186,6 +175,24 @@ class ImapSession:
     def cmd(self, tag, text):
         self.sock.sendall(f"{tag} {text}\r\n".encode())
         return self.read_response(tag)
+
+
+class ImapSession(ImapLineClient):
+    """One IMAP session on a socketpair (a program speaking IMAP on its
+    stdin/stdout)."""
+
+    def __init__(self, cmd, user=None, env=None, stderr=None, prefix=None):
+        parent, child = socket.socketpair()
+        if user is not None:
+            env = dict(env or os.environ, USER="nobody", HOME="/tmp")
+        self.proc = subprocess.Popen((prefix or []) + cmd, stdin=child, stdout=child,
+                                     stderr=stderr if stderr is not None else subprocess.DEVNULL,
+                                     env=env, user=user, group=user, close_fds=True)
+        child.close()
+        self.sock = parent
+        self.sock.settimeout(120)
+        self.buf = b""
+        self.greeting = self.readline()
 
     def append(self, tag, mailbox, flags, data):
         """APPEND with a synchronising literal; returns the response."""

@@ -23,7 +23,7 @@ import time
 import pytest
 
 from conftest import build_path
-from storage_util import NOBODY
+from storage_util import NOBODY, ImapLineClient
 
 
 def stdio_path():
@@ -68,7 +68,7 @@ def seed_claimed(maildir, messages=(MSG1, MSG2, MSG3)):
     s.close()
 
 
-class Session:
+class Session(ImapLineClient):
     """roost-imap-stdio with a raw client on a socketpair."""
 
     def __init__(self, maildir, *options):
@@ -85,43 +85,6 @@ class Session:
         self.sock.settimeout(30)
         self.buf = b""
         self.greeting = self.readline()
-
-    def readline(self):
-        while b"\r\n" not in self.buf:
-            data = self.sock.recv(65536)
-            if not data:
-                raise EOFError(self.buf)
-            self.buf += data
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line
-
-    def read_bytes(self, n):
-        while len(self.buf) < n:
-            data = self.sock.recv(1 << 20)
-            if not data:
-                raise EOFError
-            self.buf += data
-        data, self.buf = self.buf[:n], self.buf[n:]
-        return data
-
-    def read_response(self, tag):
-        """Lines until the tagged one; literals are inlined as bytes."""
-        lines = []
-        while True:
-            line = self.readline()
-            m = re.search(rb"\{(\d+)\}$", line)
-            while m:
-                line += b"\r\n" + self.read_bytes(int(m.group(1)))
-                rest = self.readline()
-                line += rest
-                m = re.search(rb"\{(\d+)\}$", rest)
-            lines.append(line)
-            if line.startswith(tag.encode() + b" "):
-                return lines
-
-    def cmd(self, tag, text):
-        self.sock.sendall(f"{tag} {text}\r\n".encode())
-        return self.read_response(tag)
 
     def close(self):
         self.sock.close()

@@ -268,15 +268,8 @@ int maildir_recent_update(struct mailbox *box)
 		box->recent_checked_uid = hdr->next_uid;
 		return 0;
 	}
-	int ret = mail_index_lock(box->index, &error);
-	if (ret <= 0) {
-		if (ret < 0)
-			mailbox_set_critical(box, "%s", error);
-		else
-			mailbox_set_error(box, MAIL_ERROR_TEMP,
-					  "Timeout while waiting for the mailbox lock");
+	if (maildir_index_lock(box, box) < 0)
 		return -1;
-	}
 	/* under the lock: exactly one session gets each message */
 	struct mail_index_header_info h = *mail_index_get_header(box->index);
 	uint32_t first = MAX(h.first_recent_uid, box->recent_checked_uid);

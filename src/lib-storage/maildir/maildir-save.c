@@ -877,7 +877,6 @@ static void unlock_all(ARRAY_TYPE(mailbox_p) *locked)
 static int lock_all(struct mailbox_transaction *t, ARRAY_TYPE(mailbox_p) *boxes,
 		    ARRAY_TYPE(mailbox_p) *locked)
 {
-	const char *error;
 	struct mailbox *b;
 
 	array_sort(boxes, box_path_cmp);
@@ -887,13 +886,7 @@ static int lock_all(struct mailbox_transaction *t, ARRAY_TYPE(mailbox_p) *boxes,
 			unlock_all(locked);
 			return -1;
 		}
-		int ret = mail_index_lock(b->index, &error);
-		if (ret <= 0) {
-			if (ret < 0)
-				mailbox_set_critical(t->box, "%s", error);
-			else
-				mailbox_set_error(t->box, MAIL_ERROR_TEMP,
-						  "Timeout while waiting for the mailbox lock");
+		if (maildir_index_lock(b, t->box) < 0) {
 			unlock_all(locked);
 			return -1;
 		}

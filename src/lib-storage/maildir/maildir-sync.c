@@ -394,6 +394,21 @@ out:
 	return ret;
 }
 
+int maildir_index_lock(struct mailbox *box, struct mailbox *error_box)
+{
+	const char *error;
+	int ret = mail_index_lock(box->index, &error);
+
+	if (ret > 0)
+		return 0;
+	if (ret < 0)
+		mailbox_set_critical(error_box, "%s", error);
+	else
+		mailbox_set_error(error_box, MAIL_ERROR_TEMP,
+				  "Timeout while waiting for the mailbox lock");
+	return -1;
+}
+
 int maildir_index_commit(struct mailbox *box, struct mail_index_transaction **it,
 			 struct maildir_uidlist_ctx *uctx, struct mail_index_header_info *hdr)
 {
@@ -780,15 +795,8 @@ int maildir_sync_index(struct mailbox *box, bool force)
 
 	bool locked_here = false;
 	if (!mail_index_is_locked(box->index)) {
-		int ret = mail_index_lock(box->index, &error);
-		if (ret <= 0) {
-			if (ret < 0)
-				mailbox_set_critical(box, "%s", error);
-			else
-				mailbox_set_error(box, MAIL_ERROR_TEMP,
-						  "Timeout while waiting for the mailbox lock");
+		if (maildir_index_lock(box, box) < 0)
 			return -1;
-		}
 		locked_here = true;
 		/* someone may have synced while we waited */
 		hdr = mail_index_get_header(box->index);
