@@ -103,7 +103,8 @@ static void store_send_fetch(struct client *client, uint32_t seq, const struct m
 	client_keywords_seen(client, info->keywords);
 	str = t_str_new(128);
 	str_printfa(str, "* %u FETCH (", seq);
-	if (client->cmd_uid)
+	/* QRESYNC: every FETCH response carries the UID (RFC 7162 3.2.4) */
+	if (client->cmd_uid || client->enabled_qresync)
 		str_printfa(str, "UID %u ", info->uid);
 	if (client->enabled_condstore) {
 		imap_append_modseq(str, info->modseq);

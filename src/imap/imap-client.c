@@ -26,7 +26,7 @@ static void client_handle_input(struct client *client);
 
 static const char *const capability_list =
     "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE UNSELECT CHILDREN "
-    "NAMESPACE UIDPLUS MOVE SPECIAL-USE MULTIAPPEND CONDSTORE ESEARCH SEARCHRES I18NLEVEL=1";
+    "NAMESPACE UIDPLUS MOVE SPECIAL-USE MULTIAPPEND CONDSTORE QRESYNC ESEARCH SEARCHRES I18NLEVEL=1";
 
 /* The list above with LIST-EXTENDED and friends (imap-list.c,
    imap-status.c, imap-binary.c); LITERAL- instead of LITERAL+ with
@@ -609,8 +609,31 @@ int client_sync_full(struct client *client, bool with_expunges, bool report_flag
 	if (mailbox_sync(client->box, client->cmd_pool, &result) < 0)
 		return -1;
 	str = str_new(client->cmd_pool, 128);
-	array_foreach_elem(&result.expunged_seqs, seq)
-	    client_send_line(client, t_strdup_printf("* %u EXPUNGE", seq));
+	if (client->enabled_qresync && array_count(&result.expunged_uids) > 0) {
+		/* RFC 7162 3.2.10: UIDs instead of sequence numbers */
+		ARRAY_TYPE(mailbox_uid_range) ranges;
+		uint32_t uid;
+
+		p_array_init(&ranges, client->cmd_pool, 8);
+		array_foreach_elem(&result.expunged_uids, uid)
+		{
+			unsigned int n = array_count(&ranges);
+			struct mailbox_uid_range *last = n == 0 ? NULL : array_idx(&ranges, n - 1);
+
+			if (last != NULL && last->last + 1 == uid) {
+				last->last = uid;
+			} else {
+				struct mailbox_uid_range r = { uid, uid };
+				array_push(&ranges, &r);
+			}
+		}
+		str_append(str, "* VANISHED ");
+		imap_append_uid_ranges(str, &ranges);
+		client_send_line(client, str_c(str));
+	} else {
+		array_foreach_elem(&result.expunged_seqs, seq)
+		    client_send_line(client, t_strdup_printf("* %u EXPUNGE", seq));
+	}
 	remaining = result.old_messages - array_count(&result.expunged_seqs);
 	if (result.messages > remaining)
 		client_send_line(client, t_strdup_printf("* %u EXISTS", result.messages));
@@ -638,7 +661,7 @@ int client_sync_full(struct client *client, bool with_expunges, bool report_flag
 		client_keywords_seen(client, info.keywords);
 		str_truncate(str, 0);
 		str_printfa(str, "* %u FETCH (", seq);
-		if (client->cmd_uid)
+		if (client->cmd_uid || client->enabled_qresync)
 			str_printfa(str, "UID %u ", info.uid);
 		if (client->enabled_condstore) {
 			imap_append_modseq(str, info.modseq);

@@ -98,6 +98,8 @@ struct client {
 	struct imap_append_state *append;
 
 	bool enabled_condstore, enabled_imap4rev2;
+	/* QRESYNC (RFC 7162 3.2): expunges are told as VANISHED */
+	bool enabled_qresync;
 	/* SEARCHRES (RFC 5182): the result SEARCH RETURN (SAVE) kept for "$",
 	   as UIDs ascending in box_pool; not created = empty. */
 	ARRAY(uint32_t) search_saved_uids;

@@ -70,6 +70,9 @@ static bool cmd_enable(struct client *client, const struct imap_arg *args)
 		if (strcasecmp(name, "CONDSTORE") == 0) {
 			client_enable_condstore(client);
 			str_append(str, " CONDSTORE");
+		} else if (strcasecmp(name, "QRESYNC") == 0) {
+			client_enable_qresync(client);
+			str_append(str, " QRESYNC");
 		} else if (strcasecmp(name, "IMAP4rev2") == 0) {
 			client->enabled_imap4rev2 = true;
 			str_append(str, " IMAP4rev2");
@@ -101,15 +104,20 @@ static bool cmd_id(struct client *client, const struct imap_arg *args)
 
 /* ---- SELECT / EXAMINE ---- */
 
-/* "(CONDSTORE)" after the mailbox name (RFC 7162 3.1.8). */
+/* "(CONDSTORE QRESYNC (...))" after the mailbox name (RFC 7162 3.1.8,
+   3.2.5). Only the names are checked here: *qresync_arg_r is what follows
+   QRESYNC (NULL: none), checked once the previous mailbox is closed, in
+   Dovecot's order. */
 static int select_parse_params(struct client *client, const struct imap_arg *args,
-			       bool *condstore_r, const char **error_r)
+			       bool *condstore_r, const struct imap_arg **qresync_arg_r,
+			       const char **error_r)
 {
 	const struct imap_arg *list;
 	unsigned int count;
 	const char *name;
 
 	*condstore_r = false;
+	*qresync_arg_r = NULL;
 	if (imap_arg_is_eol(args))
 		return 0;
 	if (!imap_arg_get_list(args, &list, &count) || !imap_arg_is_eol(args + 1)) {
@@ -117,12 +125,18 @@ static int select_parse_params(struct client *client, const struct imap_arg *arg
 		return -1;
 	}
 	for (; !imap_arg_is_eol(list); list++) {
-		if (!imap_arg_get_atom(list, &name) || strcasecmp(name, "CONDSTORE") != 0) {
+		if (imap_arg_get_atom(list, &name) && strcasecmp(name, "CONDSTORE") == 0) {
+			*condstore_r = true;
+		} else if (imap_arg_get_atom(list, &name) && strcasecmp(name, "QRESYNC") == 0) {
+			*qresync_arg_r = list + 1;
+			if (list[1].type != IMAP_ARG_LIST)
+				break; /* "parameters missing", whatever follows */
+			list++;
+		} else {
 			*error_r = t_strdup_printf("Error in IMAP command %s: Unknown %s parameter",
 						   client->cmd_name, client->cmd_name);
 			return -1;
 		}
-		*condstore_r = true;
 	}
 	return 0;
 }
@@ -156,6 +170,8 @@ static void select_send_list(struct client *client, const char *vname)
 static bool cmd_select_full(struct client *client, const struct imap_arg *args, bool readonly)
 {
 	struct mailbox_status status;
+	struct imap_qresync_select qr;
+	const struct imap_arg *qresync_arg;
 	const char *name, *vname, *error;
 	struct mailbox *box;
 	bool condstore;
@@ -164,7 +180,7 @@ static bool cmd_select_full(struct client *client, const struct imap_arg *args, 
 		client_send_bad(client, "Invalid arguments.");
 		return true;
 	}
-	if (select_parse_params(client, args + 1, &condstore, &error) < 0) {
+	if (select_parse_params(client, args + 1, &condstore, &qresync_arg, &error) < 0) {
 		client_send_bad(client, error);
 		return true;
 	}
@@ -176,6 +192,17 @@ static bool cmd_select_full(struct client *client, const struct imap_arg *args, 
 	if (client->box != NULL) {
 		client_close_mailbox(client);
 		client_send_line(client, "* OK [CLOSED] Previous mailbox closed.");
+	}
+	if (qresync_arg != NULL && !client->enabled_qresync) {
+		client_send_bad(client, t_strdup_printf("Error in IMAP command %s: QRESYNC not enabled",
+							client->cmd_name));
+		return true;
+	}
+	if (qresync_arg != NULL &&
+	    imap_qresync_parse_select(client->cmd_pool, qresync_arg, &qr, &error) < 0) {
+		client_send_bad(client, t_strdup_printf("Error in IMAP command %s: %s",
+							client->cmd_name, error));
+		return true;
 	}
 	if (condstore)
 		client_enable_condstore(client);
@@ -206,6 +233,8 @@ static bool cmd_select_full(struct client *client, const struct imap_arg *args, 
 	/* sent always: our mailboxes keep modseqs (RFC 7162 3.1.2.1) */
 	client_send_line(client, t_strdup_printf("* OK [HIGHESTMODSEQ %llu] Highest",
 						 (unsigned long long)status.highest_modseq));
+	if (qresync_arg != NULL && qr.uidvalidity == status.uidvalidity)
+		imap_qresync_select_report(client, &qr);
 	if (client->enabled_imap4rev2)
 		select_send_list(client, vname);
 	client_send_tagline(client, readonly ? "OK [READ-ONLY] Examine completed."
@@ -307,6 +336,17 @@ static bool cmd_expunge(struct client *client, const struct imap_arg *args)
 	}
 	client->logout_stats.expunged += expunged;
 	(void)client_sync(client, true);
+	if (client->enabled_qresync && expunged > 0) {
+		/* RFC 7162 3.2.10; as Dovecot, only when something went */
+		struct mailbox_status status;
+
+		if (mailbox_get_status(client->box, &status) == 0) {
+			client_send_tagline(client, t_strdup_printf(
+				"OK [HIGHESTMODSEQ %llu] Expunge completed.",
+				(unsigned long long)status.highest_modseq));
+			return true;
+		}
+	}
 	client_send_tagline(client, "OK Expunge completed.");
 	return true;
 }

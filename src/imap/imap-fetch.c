@@ -179,9 +179,9 @@ struct fetch_context {
 	ARRAY_TYPE(imap_seqs) seqs;
 	unsigned int seq_idx, item_idx;
 	bool msg_started, add_flags, any_expunged, set_seen, flags_pending;
-	/* CONDSTORE: only messages with a modseq above this (CHANGEDSINCE) */
-	bool changedsince_set;
-	uint64_t changedsince;
+	/* CONDSTORE: only messages with a modseq above this (CHANGEDSINCE);
+	   QRESYNC: VANISHED (EARLIER) first */
+	struct imap_fetch_modifiers mods;
 	/* messages this FETCH set \Seen on: their new MODSEQ is sent at the end */
 	ARRAY_TYPE(imap_seqs) seen_set;
 	pool_t msg_pool;
@@ -554,7 +554,7 @@ static int fetch_start_message(struct fetch_context *ctx)
 
 	if (mailbox_mail_get_info(client->box, seq, ctx->msg_pool, &ctx->info) < 0)
 		return -1;
-	if (ctx->changedsince_set && ctx->info.modseq <= ctx->changedsince)
+	if (ctx->mods.changedsince_set && ctx->info.modseq <= ctx->mods.changedsince)
 		return 0;
 	if (ctx->binary != NULL) {
 		/* measured before anything is sent: a section that cannot be
@@ -611,6 +611,8 @@ static void fetch_send_seen_modseqs(struct fetch_context *ctx)
 			continue;
 		str_truncate(str, 0);
 		str_printfa(str, "* %u FETCH (", seq);
+		if (client->enabled_qresync)
+			str_printfa(str, "UID %u ", info.uid);
 		imap_append_modseq(str, info.modseq);
 		str_append_c(str, ')');
 		client_send_line(client, str_c(str));
@@ -654,7 +656,8 @@ static bool fetch_continue(struct client *client)
 			item = array_idx(&ctx->items, ctx->item_idx);
 			if (ctx->item_idx > 0)
 				(void)ostream_send(client->output, " ", 1);
-			if (ctx->flags_pending && ctx->item_idx == (client->cmd_uid ? 1U : 0U)) {
+			if (ctx->flags_pending &&
+			    ctx->item_idx == (client->cmd_uid || client->enabled_qresync ? 1U : 0U)) {
 				str = t_str_new(64);
 				str_append(str, "FLAGS ");
 				client_append_flags(str,
@@ -747,8 +750,8 @@ bool cmd_fetch(struct client *client, const struct imap_arg *args)
 							client->cmd_uid ? "UID " : "", error));
 		return true;
 	}
-	if (imap_condstore_parse_fetch_modifiers(args + 2, &ctx->changedsince_set,
-						 &ctx->changedsince, &error) < 0) {
+	if (imap_condstore_parse_fetch_modifiers(args + 2, client->cmd_uid, client->enabled_qresync,
+						 &ctx->mods, &error) < 0) {
 		client_send_bad(client, t_strdup_printf("Error in IMAP command %sFETCH: %s",
 							client->cmd_uid ? "UID " : "", error));
 		return true;
@@ -771,7 +774,8 @@ bool cmd_fetch(struct client *client, const struct imap_arg *args)
 		    ctx->binary == NULL)
 			ctx->binary = imap_binary_fetch_create();
 	}
-	if (client->cmd_uid && !has_uid) {
+	/* QRESYNC: every FETCH response carries the UID (RFC 7162 3.2.4) */
+	if ((client->cmd_uid || client->enabled_qresync) && !has_uid) {
 		memset(&uid_item, 0, sizeof(uid_item));
 		uid_item.type = IMAP_FETCH_UID;
 		uid_item.name = "UID";
@@ -781,7 +785,7 @@ bool cmd_fetch(struct client *client, const struct imap_arg *args)
 			sizeof(uid_item) * (array_count(&ctx->items) - 1));
 		*array_idx(&ctx->items, 0) = uid_item;
 	}
-	if (ctx->changedsince_set && !has_modseq) {
+	if (ctx->mods.changedsince_set && !has_modseq) {
 		/* CHANGEDSINCE implies MODSEQ, which goes last */
 		struct imap_fetch_item *item = array_append_space(&ctx->items);
 
@@ -791,6 +795,15 @@ bool cmd_fetch(struct client *client, const struct imap_arg *args)
 	}
 	if (has_modseq)
 		client_enable_condstore(client);
+	if (ctx->mods.vanished) {
+		ARRAY_TYPE(imap_seq_range) uids;
+		bool saved;
+
+		/* the set parsed above already: valid */
+		p_array_init(&uids, client->cmd_pool, 8);
+		if (imap_seq_set_parse(set_str, &uids, &saved, &error) == 0 && !saved)
+			imap_qresync_send_vanished_earlier(client, &uids, ctx->mods.changedsince);
+	}
 	p_array_init(&ctx->seen_set, client->cmd_pool, 4);
 	ctx->msg_pool = pool_alloconly_create("fetch message", 4096);
 	client->cmd_context = ctx;

@@ -29,6 +29,89 @@ static void test_parse_modseq(void)
 	test_end();
 }
 
+static int fetch_mods(const struct imap_arg *args, bool *set_r, uint64_t *v_r,
+		      const char **error_r)
+{
+	struct imap_fetch_modifiers mods;
+	int ret = imap_condstore_parse_fetch_modifiers(args, true, true, &mods, error_r);
+
+	*set_r = mods.changedsince_set;
+	*v_r = mods.changedsince;
+	return ret;
+}
+
+static void test_vanished_modifier(void)
+{
+	struct imap_fetch_modifiers mods;
+	const struct imap_arg *args;
+	const char *error;
+
+	test_begin("qresync: FETCH VANISHED modifier");
+	args = test_parse_imap_args("(CHANGEDSINCE 5 VANISHED)");
+	test_assert(imap_condstore_parse_fetch_modifiers(args, true, true, &mods, &error) == 0 &&
+		    mods.vanished && mods.changedsince == 5);
+	args = test_parse_imap_args("(vanished CHANGEDSINCE 0)");
+	test_assert(imap_condstore_parse_fetch_modifiers(args, true, true, &mods, &error) == 0 &&
+		    mods.vanished && mods.changedsince_set);
+	args = test_parse_imap_args("(VANISHED)");
+	test_assert(imap_condstore_parse_fetch_modifiers(args, true, true, &mods, &error) < 0 &&
+		    strcmp(error, "VANISHED used without CHANGEDSINCE") == 0);
+	args = test_parse_imap_args("(CHANGEDSINCE 5 VANISHED)");
+	test_assert(imap_condstore_parse_fetch_modifiers(args, true, false, &mods, &error) < 0 &&
+		    strcmp(error, "QRESYNC not enabled") == 0);
+	test_assert(imap_condstore_parse_fetch_modifiers(args, false, true, &mods, &error) < 0 &&
+		    strcmp(error, "Unknown FETCH modifier") == 0);
+	args = test_parse_imap_args("(CHANGEDSINCE 5 VANISHED 1)");
+	test_assert(imap_condstore_parse_fetch_modifiers(args, true, true, &mods, &error) < 0);
+	test_end();
+}
+
+static void test_qresync_select(void)
+{
+	struct imap_qresync_select qr;
+	const char *error;
+
+	test_begin("qresync: SELECT parameters");
+	test_assert(imap_qresync_parse_select(test_pool, test_parse_imap_args("(67890007 20050715194045000)"),
+					      &qr, &error) == 0 && qr.uidvalidity == 67890007 &&
+		    qr.modseq == 20050715194045000ULL && !array_is_created(&qr.known_uids));
+	test_assert(imap_qresync_parse_select(test_pool, test_parse_imap_args("(1 2 1:5,7 (1:3 1,4:5))"),
+					      &qr, &error) == 0 && array_count(&qr.known_uids) == 2);
+	static const struct {
+		const char *input, *error;
+	} bad[] = {
+		{ "", "QRESYNC parameters missing" },
+		{ "1", "QRESYNC parameters missing" },
+		{ "()", "Invalid QRESYNC parameters" },
+		{ "(1)", "Invalid QRESYNC parameters" },
+		{ "(1 -1)", "Invalid QRESYNC parameters" },
+		{ "(x 1)", "Invalid QRESYNC parameters" },
+		{ "(4294967296 1)", "Invalid QRESYNC parameters" },
+		{ "(1 9223372036854775808)", "Invalid QRESYNC parameters" },
+		{ "(1 2 *)", "Invalid QRESYNC known-uids" },
+		{ "(1 2 1:*)", "Invalid QRESYNC known-uids" },
+		{ "(1 2 $)", "Invalid QRESYNC known-uids" },
+		{ "(1 2 1:x)", "Invalid QRESYNC known-uids" },
+		{ "(1 2 (1))", "Invalid QRESYNC known-uids" },
+		{ "(1 2 1:3 (1:3))", "Invalid QRESYNC known-uid-set" },
+		{ "(1 2 1:3 (1:3 x))", "Invalid QRESYNC known-uid-set" },
+		{ "(1 2 1:3 (1:2 1:3))", "Invalid QRESYNC sets" },
+		{ "(1 2 1:3 (1:2 1:2) x)", "Invalid QRESYNC parameters" },
+		{ "(1 2 1:3 1:2)", "Invalid QRESYNC parameters" },
+	};
+	for (unsigned int i = 0; i < N_ELEMENTS(bad); i++) {
+		const struct imap_arg *args = test_parse_imap_args(bad[i].input);
+
+		error = NULL;
+		test_assert_idx(args != NULL, i);
+		if (args == NULL)
+			continue;
+		test_assert_idx(imap_qresync_parse_select(test_pool, args, &qr, &error) < 0 &&
+				strcmp(error, bad[i].error) == 0, i);
+	}
+	test_end();
+}
+
 static void test_modifiers(void)
 {
 	const struct imap_arg *args, *list;
@@ -39,15 +122,15 @@ static void test_modifiers(void)
 
 	test_begin("condstore: FETCH and STORE modifiers");
 	args = test_parse_imap_args("");
-	test_assert(imap_condstore_parse_fetch_modifiers(args, &set, &v, &error) == 0 && !set);
+	test_assert(fetch_mods(args, &set, &v, &error) == 0 && !set);
 	args = test_parse_imap_args("(CHANGEDSINCE 12345)");
-	test_assert(imap_condstore_parse_fetch_modifiers(args, &set, &v, &error) == 0 && set &&
+	test_assert(fetch_mods(args, &set, &v, &error) == 0 && set &&
 		    v == 12345);
 	args = test_parse_imap_args("(changedsince 0)");
-	test_assert(imap_condstore_parse_fetch_modifiers(args, &set, &v, &error) == 0 && set &&
+	test_assert(fetch_mods(args, &set, &v, &error) == 0 && set &&
 		    v == 0);
 	args = test_parse_imap_args("()");
-	test_assert(imap_condstore_parse_fetch_modifiers(args, &set, &v, &error) == 0 && !set);
+	test_assert(fetch_mods(args, &set, &v, &error) == 0 && !set);
 	static const char *const bad_fetch[] = {
 	    "(CHANGEDSINCE)", "(CHANGEDSINCE x)", "(FOO 1)", "(CHANGEDSINCE 1 FOO 2)",
 	    "CHANGEDSINCE 1", "(CHANGEDSINCE 1) junk", "((CHANGEDSINCE 1))",
@@ -59,7 +142,7 @@ static void test_modifiers(void)
 		test_assert_idx(args != NULL, i);
 		if (args == NULL)
 			continue;
-		test_assert_idx(imap_condstore_parse_fetch_modifiers(args, &set, &v, &error) < 0,
+		test_assert_idx(fetch_mods(args, &set, &v, &error) < 0,
 				i);
 		test_assert_idx(error != NULL, i);
 	}
@@ -256,7 +339,8 @@ static void test_cleanup(void)
 int main(void)
 {
 	static void (*const tests[])(void) = {
-	    test_parse_modseq, test_modifiers,	   test_return_options, test_search_keys,
+	    test_parse_modseq, test_modifiers,	   test_vanished_modifier, test_qresync_select,
+	    test_return_options, test_search_keys,
 	    test_search_prepare, test_esearch_write, test_cleanup,	  NULL,
 	};
 	return test_run(tests);

@@ -127,6 +127,20 @@ uint32_t mailbox_uid_to_seq(struct mailbox *box, uint32_t uid);
 /* The first seq whose uid >= uid (count + 1 when none). */
 uint32_t mailbox_uid_to_seq_ge(struct mailbox *box, uint32_t uid);
 
+/* A range of UIDs, first <= last. */
+struct mailbox_uid_range {
+	uint32_t first, last;
+};
+ARRAY_DEFINE_TYPE(mailbox_uid_range, struct mailbox_uid_range);
+/* QRESYNC's vanished UIDs (RFC 7162 3.2.5): the UIDs in
+   [first_uid, last_uid] below the mailbox's UIDNEXT that are neither in the
+   view nor in the index and whose expunge has a modseq above
+   since_modseq, or is not recorded (an index rebuild loses that history:
+   such UIDs are reported too, which clients accept). Ascending, merged
+   ranges into ranges_r (created by the caller). */
+void mailbox_get_vanished(struct mailbox *box, uint64_t since_modseq, uint32_t first_uid,
+			  uint32_t last_uid, ARRAY_TYPE(mailbox_uid_range) *ranges_r);
+
 struct mail_info {
 	uint32_t uid;
 	enum mail_flags flags;

@@ -690,6 +690,60 @@ EXT_DIALOGUE = [
 ]
 
 
+# QRESYNC (RFC 7162 3.2): ENABLE, SELECT/EXAMINE (QRESYNC ...), VANISHED
+# instead of EXPUNGE, UID FETCH (CHANGEDSINCE n VANISHED), and Dovecot's
+# errors for bad parameters. {uv}: the UIDVALIDITY the server told.
+QRESYNC_DIALOGUE = [
+    "SELECT INBOX (QRESYNC (1 1))",
+    "ENABLE CONDSTORE",
+    "SELECT INBOX",
+    "STORE 2 +FLAGS (\\Deleted)",
+    "UID FETCH 1:* FLAGS (CHANGEDSINCE 1 VANISHED)",
+    "SELECT INBOX (QRESYNC ({uv} 1))",
+    "ENABLE QRESYNC",
+    "SELECT INBOX",
+    "EXPUNGE",
+    "STORE 1 +FLAGS (\\Seen)",
+    "STORE 4 +FLAGS (\\Deleted)",
+    "UID EXPUNGE 4:5",
+    "UID EXPUNGE 4:5",
+    "NOOP",
+    "SELECT INBOX (QRESYNC ({uv} {m0}))",
+    "EXAMINE INBOX (QRESYNC ({uv} {m1}))",
+    "EXAMINE INBOX (QRESYNC ({uv} {m1} 1:10))",
+    "EXAMINE INBOX (QRESYNC ({uv} {m1} 3:10))",
+    "EXAMINE INBOX (QRESYNC ({uv} {m1} 1:10 (1:3 1:3)))",
+    "EXAMINE INBOX (QRESYNC ({uv} {m3}))",
+    "EXAMINE INBOX (QRESYNC ({uv} 9000000000))",
+    "EXAMINE INBOX (QRESYNC (1 {m0}))",
+    "EXAMINE INBOX (CONDSTORE QRESYNC ({uv} {m0} 2:4))",
+    "UID FETCH 1:* FLAGS (CHANGEDSINCE {m0} VANISHED)",
+    "UID FETCH 2:3 FLAGS (CHANGEDSINCE {m0} VANISHED)",
+    "UID FETCH 1:* (FLAGS MODSEQ) (VANISHED CHANGEDSINCE {m3})",
+    "UID FETCH 3,1 FLAGS (CHANGEDSINCE 0 VANISHED)",
+    "UID FETCH 10:20 FLAGS (CHANGEDSINCE {m0} VANISHED)",
+    "FETCH 1:* FLAGS (CHANGEDSINCE {m0} VANISHED)",
+    "UID FETCH 1:* FLAGS (VANISHED)",
+    "SELECT INBOX (QRESYNC ({uv}))",
+    "SELECT INBOX (QRESYNC ({uv} {m0} *))",
+    "SELECT INBOX (QRESYNC ({uv} {m0} 1:*))",
+    "SELECT INBOX (QRESYNC ({uv} {m0} 1:3 (1:2 1:3)))",
+    "SELECT INBOX (QRESYNC ({uv} {m0} 1:3 (1:2 1:2)))",
+    "SELECT INBOX (QRESYNC ({uv} {m0} 1:3 (1:2 1:2) x))",
+    "SELECT INBOX (QRESYNC ({uv} {m0} 1:3 (1:3)))",
+    "SELECT INBOX (QRESYNC ({uv} 0))",
+    "SELECT INBOX (QRESYNC (x 1))",
+    "SELECT INBOX (QRESYNC)",
+    "SELECT INBOX (QRESYNC {uv} 1)",
+    "SELECT INBOX",
+    "STORE 1 +FLAGS (\\Deleted)",
+    "CLOSE",
+    "SELECT INBOX (QRESYNC ({uv} {m1}))",
+    "UNSELECT",
+    "LOGOUT",
+]
+
+
 def sort_list_replies(lines):
     """LIST/LSUB replies (each with the STATUS line LIST-STATUS puts after
     it) in name order: Dovecot answers in directory order."""
@@ -797,7 +851,7 @@ def run_dialogue(cmd, env=None, user=None, dialogue=DIALOGUE):
     """Sends the dialogue one command at a time (Dovecot runs pipelined
     commands in parallel, which would only reorder the tagged lines).
     Commands may be bytes (literals in a charset) or text with {mN}
-    modseq placeholders."""
+    modseq placeholders and {uv} for the last UIDVALIDITY seen."""
     parent, child = socket.socketpair()
     proc = subprocess.Popen(cmd, stdin=child, stdout=child, stderr=subprocess.PIPE, env=env,
                             user=user, group=user, close_fds=True)
@@ -815,11 +869,13 @@ def exchange(sock, f, dialogue, why_eof=lambda: "connection closed"):
     f (literals included); returns every line, LIST replies sorted."""
     lines = []
     modseqs = set()
+    uidvalidity = b"0"
     for i, c in enumerate(dialogue):
         tag = f"t{i}"
         if isinstance(c, str):
             ranks = sorted(modseqs)
-            c = re.sub(r"\{m(\d+)\}", lambda m: str(ranks[int(m.group(1))]), c).encode("latin-1")
+            c = re.sub(r"\{m(\d+)\}", lambda m: str(ranks[int(m.group(1))]), c)
+            c = c.replace("{uv}", uidvalidity.decode()).encode("latin-1")
         sock.sendall(tag.encode() + b" " + c + b"\r\n")
         reply = []
         while True:
@@ -832,6 +888,9 @@ def exchange(sock, f, dialogue, why_eof=lambda: "connection closed"):
                 line += continue_line
             line = line.rstrip(b"\r\n")
             modseqs.update(int(m.group(2)) for m in MODSEQ_RE.finditer(line))
+            m = re.search(rb"\[UIDVALIDITY (\d+)\]", line)
+            if m:
+                uidvalidity = m.group(1)
             reply.append(line)
             if line.startswith(tag.encode() + b" "):
                 break
@@ -846,6 +905,11 @@ def test_dialogue_matches_dovecot():
 def test_condstore_esearch_searchres_dialogue_matches_dovecot():
     # once CONDSTORE is on, Dovecot shows HIGHESTMODSEQ too: compared
     compare_with_dovecot(EXT_DIALOGUE, keep_highestmodseq=True)
+
+
+def test_qresync_dialogue_matches_dovecot():
+    compare_with_dovecot(QRESYNC_DIALOGUE, messages=(MSG1, MSG2, MSG3, MSG1, MSG2),
+                         keep_highestmodseq=True)
 
 
 def test_i18n_search_dialogue_matches_dovecot():

@@ -17,12 +17,14 @@ import pytest
 from login_util import (login_server_factory, login_root, login_certs,  # noqa: F401
                         USER, PASSWORD)
 from test_imap_stdio import (DIALOGUE, EXT_DIALOGUE, I18N_DIALOGUE, I18N_MESSAGES, MSG1,
-                             MSG2, MSG3, seed, exchange, normalise, run_dialogue, stdio_path)
+                             MSG2, MSG3, QRESYNC_DIALOGUE, seed, exchange, normalise,
+                             run_dialogue, stdio_path)
 
 DIALOGUES = {
     "base": (DIALOGUE, (MSG1, MSG2, MSG3), False),
     "condstore": (EXT_DIALOGUE, (MSG1, MSG2, MSG3), True),
     "i18n": (I18N_DIALOGUE, I18N_MESSAGES, False),
+    "qresync": (QRESYNC_DIALOGUE, (MSG1, MSG2, MSG3, MSG1, MSG2), True),
 }
 
 

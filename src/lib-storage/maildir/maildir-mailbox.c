@@ -560,6 +560,86 @@ uint32_t mailbox_seq_to_uid(struct mailbox *box, uint32_t seq)
 	return array_idx_elem(&box->view, seq - 1);
 }
 
+static void vanished_add(ARRAY_TYPE(mailbox_uid_range) *ranges, uint32_t first, uint32_t last)
+{
+	unsigned int count = array_count(ranges);
+	struct mailbox_uid_range *prev = count == 0 ? NULL : array_idx(ranges, count - 1);
+
+	if (prev != NULL && prev->last + 1 == first) {
+		prev->last = last;
+	} else {
+		struct mailbox_uid_range r = { first, last };
+		array_push(ranges, &r);
+	}
+}
+
+/* A gap [first, last] of UIDs present neither in the view nor the index:
+   all of it vanished except the expunges at or below since_modseq. */
+static void vanished_gap(const struct mail_index_expunge *exp, unsigned int exp_count,
+			 uint64_t since_modseq, uint32_t first, uint32_t last,
+			 ARRAY_TYPE(mailbox_uid_range) *ranges)
+{
+	unsigned int lo = 0, hi = exp_count;
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+		if (exp[mid].uid < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	uint32_t from = first;
+	for (unsigned int i = lo; i < exp_count && exp[i].uid <= last; i++) {
+		if (exp[i].modseq > since_modseq)
+			continue;
+		/* expunged before the client's state: it knows */
+		if (exp[i].uid > from)
+			vanished_add(ranges, from, exp[i].uid - 1);
+		from = exp[i].uid + 1;
+	}
+	if (from <= last && from != 0)
+		vanished_add(ranges, from, last);
+}
+
+void mailbox_get_vanished(struct mailbox *box, uint64_t since_modseq, uint32_t first_uid,
+			  uint32_t last_uid, ARRAY_TYPE(mailbox_uid_range) *ranges_r)
+{
+	unsigned int exp_count, view_count = array_count(&box->view);
+	const uint32_t *view = view_count == 0 ? NULL : array_front(&box->view);
+	const struct mail_index_expunge *exp;
+
+	if (!box->opened || first_uid == 0)
+		return;
+	exp = mail_index_get_expunges(box->index, &exp_count);
+	uint32_t next_uid = mail_index_get_header(box->index)->next_uid;
+	if (last_uid >= next_uid)
+		last_uid = next_uid - 1;
+	if (first_uid > last_uid)
+		return;
+	/* walk the UIDs present in the view or the index (both sorted) */
+	unsigned int vi = mailbox_uid_to_seq_ge(box, first_uid) - 1;
+	uint32_t iseq = mail_index_lookup_uid_ge(box->index, first_uid);
+	unsigned int icount = mail_index_count(box->index);
+	uint32_t next = first_uid;
+	for (;;) {
+		uint32_t vu = vi < view_count ? view[vi] : UINT32_MAX;
+		uint32_t iu = iseq <= icount ? mail_index_lookup(box->index, iseq)->uid
+					     : UINT32_MAX;
+		uint32_t present = MIN(vu, iu);
+		if (present > last_uid)
+			break;
+		if (present > next)
+			vanished_gap(exp, exp_count, since_modseq, next, present - 1, ranges_r);
+		next = present + 1;
+		if (vu == present)
+			vi++;
+		if (iu == present)
+			iseq++;
+	}
+	if (next <= last_uid)
+		vanished_gap(exp, exp_count, since_modseq, next, last_uid, ranges_r);
+}
+
 uint32_t mailbox_uid_to_seq_ge(struct mailbox *box, uint32_t uid)
 {
 	unsigned int lo = 0, hi = array_count(&box->view);
