@@ -52,5 +52,6 @@ void passdb_parse_common_args(struct passdb_module *module, pool_t pool, const c
 extern const struct passdb_module_interface passdb_passwd_file;
 extern const struct passdb_module_interface passdb_static;
 extern const struct passdb_module_interface passdb_pam;
+extern const struct passdb_module_interface passdb_sql;
 
 #endif
