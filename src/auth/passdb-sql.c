@@ -100,4 +100,5 @@ const struct passdb_module_interface passdb_sql = {
 	.name = "sql",
 	.create = sql_passdb_create,
 	.lookup = sql_passdb_lookup,
+	.lookup_in_worker = true,
 };

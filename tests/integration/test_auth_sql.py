@@ -401,3 +401,30 @@ def test_roostconf_reports_bad_sql_file(tmp_path, text, line, message):
     p = roostconf(main)
     assert p.returncode == 0, p.stderr
     assert "s3cret" not in p.stdout + p.stderr
+
+
+def test_sql_with_libsasl2_mechanism_is_refused_at_startup(mariadb, roost_factory, auth_dir):
+    """DIGEST-MD5 runs in libsasl2, which needs the password inside its own
+    call; an SQL lookup answers later, from a worker: start-up says so
+    (as for pam) instead of failing every login."""
+    conf = sql_conf(auth_dir, mariadb)
+    body = (PORTS_OFF + "auth_mechanisms = plain digest-md5\n"
+            f"passdb {{\n  driver = sql\n  args = {conf}\n}}\n")
+    r = make_roost(roost_factory, auth_dir, body)
+    r.start()
+    wait_for(lambda: (r.base_dir / "auth-client").exists(), what="auth-client socket")
+    with pytest.raises((EOFError, OSError)):
+        AuthClient(r.base_dir / "auth-client")
+    r.wait_log("DIGEST-MD5 is run by libsasl2, which needs the password during its own "
+               "call, but passdb sql checks passwords in auth workers")
+    r.stop()
+    # limited to the other mechanisms, the same passdb is accepted
+    body = body.replace(f"args = {conf}\n", f"args = {conf}\n  mechanisms = plain\n")
+    r = make_roost(roost_factory, auth_dir, body)
+    r.base_dir = pathlib.Path(auth_dir) / "run2"
+    r.write_config(body)
+    (r.base_dir / "login").mkdir(parents=True, exist_ok=True)
+    r.start()
+    wait_for(lambda: (r.base_dir / "auth-client").exists(), what="auth-client socket")
+    c = AuthClient(r.base_dir / "auth-client")
+    assert any(x.startswith("MECH\tDIGEST-MD5") for x in c.server), c.server
