@@ -205,13 +205,13 @@ def imap_login_config(root, certs, ports, conf, extra=""):
     vmail = pwd.getpwnam("vmail")
     os.chown(mail_root, vmail.pw_uid, vmail.pw_gid)
     return f"""
-protocols = imap lmtp
+protocols = imap pop3 lmtp
 mail_location = maildir:{mail_root}/%d/%n
 first_valid_uid = 100
 ssl = yes
 ssl_cert = <{certs}/cert.pem
 ssl_key = <{certs}/key.pem
-auth_mechanisms = plain login
+auth_mechanisms = plain login apop
 auth_verbose = yes
 auth_failure_delay = 0
 passdb {{
@@ -232,7 +232,7 @@ service imap-login {{
 }}
 service pop3-login {{
   inet_listener pop3 {{
-    port = 0
+    port = {ports['pop3']}
   }}
   inet_listener pop3s {{
     port = 0
@@ -249,7 +249,7 @@ service lmtp {{
 
 def start_imap(roost_factory, login_root, login_certs, db, tcp=True):
     conf = sql_conf(login_root, db, tcp)
-    ports = {"imaps": free_port(), "lmtp": free_port()}
+    ports = {"imaps": free_port(), "lmtp": free_port(), "pop3": free_port()}
     r = roost_factory("")
     r.base_dir = login_root / "run"
     r.log_path = login_root / "roost.log"
@@ -428,3 +428,23 @@ def test_sql_with_libsasl2_mechanism_is_refused_at_startup(mariadb, roost_factor
     wait_for(lambda: (r.base_dir / "auth-client").exists(), what="auth-client socket")
     c = AuthClient(r.base_dir / "auth-client")
     assert any(x.startswith("MECH\tDIGEST-MD5") for x in c.server), c.server
+
+
+def test_sql_apop(mariadb, users, roost_factory, login_root, login_certs):
+    """APOP needs the plaintext: a {PLAIN} row serves it, a SHA512-CRYPT
+    one cannot."""
+    import poplib
+    r, ports = start_imap(roost_factory, login_root, login_certs, mariadb)
+    p = poplib.POP3("127.0.0.1", ports["pop3"], timeout=30)
+    assert re.search(rb"<[^>]+>", p.getwelcome())
+    assert p.apop("cram@example.com", "crampw").startswith(b"+OK")
+    p.quit()
+    p = poplib.POP3("127.0.0.1", ports["pop3"], timeout=30)
+    with pytest.raises(poplib.error_proto):
+        p.apop("cram@example.com", "wrong")
+    p.close()
+    p = poplib.POP3("127.0.0.1", ports["pop3"], timeout=30)
+    with pytest.raises(poplib.error_proto):
+        p.apop("john@example.com", PASSWORD)
+    p.close()
+    r.wait_log("Requested PLAIN scheme, but we have only SHA512-CRYPT")
