@@ -14,7 +14,8 @@ if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 PACKAGES="meson ninja-build pkg-config gcc libev-dev libssl-dev libsasl2-dev libsasl2-modules
   default-libmysqlclient-dev libcrypt-dev libargon2-dev libpam0g-dev zlib1g-dev
   python3 python3-pytest openssl postfix swaks dovecot-core dovecot-imapd dovecot-pop3d strace
-  fail2ban curl isync fetchmail getmail6 neomutt python3-pexpect offlineimap3"
+  fail2ban curl isync fetchmail getmail6 neomutt python3-pexpect offlineimap3
+  mariadb-server mariadb-client"
 
 missing=""
 for p in $PACKAGES; do

@@ -409,6 +409,21 @@ static int master_lookup(struct admin_context *ctx, int argc, char *argv[], bool
 	master = auth_master_client_create(
 		t_strdup_printf("%s/%s", base_dir, pass ? "auth-master" : "auth-userdb"), 0);
 	for (int i = 0; i < argc; i++) {
+		if (!pass && strpbrk(argv[i], "*?") != NULL) {
+			/* a mask lists the users of the userdbs that can
+			   (passwd-file, sql iterate_query), as doveadm user */
+			const char *const *users;
+
+			if (auth_master_user_list(master, argv[i], &info, pool_temp, &users,
+						  &error) < 0) {
+				i_error("listing users failed: %s", error);
+				status = EX_TEMPFAIL;
+				continue;
+			}
+			for (unsigned int j = 0; users[j] != NULL; j++)
+				printf("%s\n", users[j]);
+			continue;
+		}
 		if (pass) {
 			ret = auth_master_pass_lookup(master, argv[i], &info, pool_temp, &fields,
 						      &error);

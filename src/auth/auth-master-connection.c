@@ -247,47 +247,103 @@ static bool cmd_request(struct auth_master_connection *conn, const char *const *
 	return true;
 }
 
+/* LIST walks the userdbs in order; a driver that lists in a worker (sql)
+   answers later, so the walk goes on from its callback. */
+struct master_list_ctx {
+	struct auth_master_connection *conn; /* referenced */
+	pool_t pool;
+	unsigned int id, userdb_idx;
+	const char *mask;
+	ARRAY_TYPE(const_string) users;
+	bool failed;
+};
+
+static void master_list_next(struct master_list_ctx *ctx);
+
+static void master_list_finish(struct master_list_ctx *ctx)
+{
+	const char *user;
+	string_t *line;
+
+	array_foreach_elem(&ctx->users, user) {
+		if (ctx->mask != NULL && fnmatch(ctx->mask, user, 0) != 0)
+			continue;
+		line = str_new(pool_temp, 64);
+		str_printfa(line, "LIST\t%u\t", ctx->id);
+		auth_fields_append_escaped(line, user);
+		master_send(ctx->conn, line);
+	}
+	line = str_new(pool_temp, 32);
+	str_printfa(line, "DONE\t%u%s", ctx->id, ctx->failed ? "\tfail" : "");
+	master_send(ctx->conn, line);
+	master_conn_unref(&ctx->conn);
+	pool_unref(&ctx->pool);
+}
+
+static void master_list_async_cb(int ret, const char *error, void *context)
+{
+	struct master_list_ctx *ctx = context;
+	const struct auth_userdb *userdb =
+		array_idx_elem(&global_auth->userdbs, ctx->userdb_idx);
+
+	if (ret < 0) {
+		i_error("userdb %s: listing users failed: %s", userdb->set->driver, error);
+		ctx->failed = true;
+	}
+	ctx->userdb_idx++;
+	master_list_next(ctx);
+}
+
+static void master_list_next(struct master_list_ctx *ctx)
+{
+	const struct auth_userdb *userdb;
+	const char *error;
+
+	for (; ctx->userdb_idx < array_count(&global_auth->userdbs); ctx->userdb_idx++) {
+		userdb = array_idx_elem(&global_auth->userdbs, ctx->userdb_idx);
+		if (ctx->conn->destroyed)
+			break;
+		if (userdb->module->iface->iterate_async != NULL) {
+			userdb->module->iface->iterate_async(userdb->module, ctx->pool,
+							     &ctx->users, master_list_async_cb,
+							     ctx);
+			return;
+		}
+		if (userdb->module->iface->iterate == NULL)
+			continue;
+		if (userdb->module->iface->iterate(userdb->module, ctx->pool, &ctx->users,
+						   &error) < 0) {
+			i_error("userdb %s: listing users failed: %s", userdb->set->driver,
+				error);
+			ctx->failed = true;
+		}
+	}
+	master_list_finish(ctx);
+}
+
 static bool cmd_list(struct auth_master_connection *conn, const char *const *args)
 {
-	pool_t pool = pool_alloconly_create("auth list", 4096);
-	ARRAY_TYPE(const_string) users;
-	const char *mask = NULL, *value, *error, *user;
-	const struct auth_userdb *userdb;
+	pool_t pool;
+	struct master_list_ctx *ctx;
+	const char *value;
 	unsigned int id;
-	bool failed = false;
-	string_t *line;
 
 	if (args[0] == NULL || str_to_uint(args[0], &id) < 0) {
 		i_error("BUG: Master client sent broken LIST");
-		pool_unref(&pool);
 		return false;
 	}
+	pool = pool_alloconly_create("auth list", 4096);
+	ctx = p_new(pool, struct master_list_ctx, 1);
+	ctx->pool = pool;
+	ctx->id = id;
+	ctx->conn = conn;
+	conn->refcount++;
 	for (unsigned int i = 1; args[i] != NULL; i++) {
 		if (str_begins(args[i], "user=", &value))
-			mask = value;
+			ctx->mask = p_strdup(pool, value);
 	}
-	p_array_init(&users, pool, 64);
-	array_foreach_elem(&global_auth->userdbs, userdb) {
-		if (userdb->module->iface->iterate == NULL)
-			continue;
-		if (userdb->module->iface->iterate(userdb->module, pool, &users, &error) < 0) {
-			i_error("userdb %s: listing users failed: %s", userdb->set->driver,
-				error);
-			failed = true;
-		}
-	}
-	array_foreach_elem(&users, user) {
-		if (mask != NULL && fnmatch(mask, user, 0) != 0)
-			continue;
-		line = str_new(pool_temp, 64);
-		str_printfa(line, "LIST\t%u\t", id);
-		auth_fields_append_escaped(line, user);
-		master_send(conn, line);
-	}
-	line = str_new(pool_temp, 32);
-	str_printfa(line, "DONE\t%u%s", id, failed ? "\tfail" : "");
-	master_send(conn, line);
-	pool_unref(&pool);
+	p_array_init(&ctx->users, pool, 64);
+	master_list_next(ctx);
 	return true;
 }
 

@@ -6,6 +6,7 @@
 #include "password-scheme.h"
 #include "password-crypto.h"
 #include "hex.h"
+#include "auth-fields.h"
 #include "auth-worker-server.h"
 #include "passdb.h"
 #include "userdb.h"
@@ -59,6 +60,7 @@ struct auth_request *auth_request_dup_for_userdb(const struct auth_request *orig
 	request->user = p_strdup(pool, orig->user);
 	copy_fields(pool, &request->extra_fields, &orig->extra_fields);
 	copy_fields(pool, &request->userdb_fields, &orig->userdb_fields);
+	request->passdb_userdb_fields = orig->passdb_userdb_fields;
 	return request;
 }
 
@@ -372,6 +374,7 @@ void auth_request_set_passdb_field(struct auth_request *request, const char *key
 	}
 	if (str_begins(key, "userdb_", &key)) {
 		auth_request_set_userdb_field(request, key, value);
+		request->passdb_userdb_fields = true;
 		return;
 	}
 	if (strcmp(key, "password") == 0) {
@@ -465,6 +468,13 @@ static const struct var_expand_func_table auth_request_var_funcs[] = {
 int auth_request_var_expand(struct auth_request *request, string_t *dest, const char *str,
 			    const char **error_r)
 {
+	return auth_request_var_expand_with_escape(request, dest, str, NULL, NULL, error_r);
+}
+
+int auth_request_var_expand_with_escape(struct auth_request *request, string_t *dest,
+					const char *str, var_expand_escape_func_t *escape,
+					void *escape_context, const char **error_r)
+{
 	const char *user = request->user != NULL ? request->user :
 			   request->original_username != NULL ? request->original_username : "";
 	const char *at = strchr(user, '@');
@@ -491,7 +501,7 @@ int auth_request_var_expand(struct auth_request *request, string_t *dest, const 
 		{ 'r', rip, "rip" },
 		{ 'p', pid, "pid" },
 		{ 'w', request->mech_password, "password" },
-		{ 'm', request->mech != NULL ? request->mech->name : "", "mech" },
+		{ 'm', request->mech != NULL ? request->mech->name : request->mech_name, "mech" },
 		{ 'c', request->secured ? "secured" : "", "secured" },
 		{ '\0', request->session_id, "session" },
 		{ '\0', lport, "lport" },
@@ -504,7 +514,88 @@ int auth_request_var_expand(struct auth_request *request, string_t *dest, const 
 		{ '\0', NULL, NULL },
 	};
 
-	return var_expand_with_funcs(dest, str, table, auth_request_var_funcs, request, error_r);
+	return var_expand_with_escape(dest, str, table, auth_request_var_funcs, request, escape,
+				      escape_context, error_r);
+}
+
+/* ---- requests handed to an auth worker ---- */
+
+static void export_field(string_t *dest, const char *key, const char *value)
+{
+	if (value == NULL)
+		return;
+	str_append_c(dest, '\t');
+	auth_fields_append_escaped(dest, t_strdup_printf("%s=%s", key, value));
+}
+
+void auth_request_export(struct auth_request *request, string_t *dest, bool with_password)
+{
+	export_field(dest, "user", request->user);
+	export_field(dest, "orig_user", request->original_username);
+	export_field(dest, "service", request->service);
+	if (request->local_ip.family != 0)
+		export_field(dest, "lip", net_ip2addr(pool_temp, &request->local_ip));
+	if (request->remote_ip.family != 0)
+		export_field(dest, "rip", net_ip2addr(pool_temp, &request->remote_ip));
+	if (request->local_port != 0)
+		export_field(dest, "lport", t_strdup_printf("%u", request->local_port));
+	if (request->remote_port != 0)
+		export_field(dest, "rport", t_strdup_printf("%u", request->remote_port));
+	export_field(dest, "session", request->session_id);
+	export_field(dest, "local_name", request->local_name);
+	if (request->secured)
+		export_field(dest, "secured", "");
+	if (auth_request_debug_enabled(request))
+		export_field(dest, "debug", "");
+	if (request->client_pid != 0)
+		export_field(dest, "pid", t_strdup_printf("%ld", (long)request->client_pid));
+	if (request->mech != NULL)
+		export_field(dest, "mech", request->mech->name);
+	if (with_password)
+		export_field(dest, "password", request->mech_password);
+	array_foreach(&request->extra_fields, f)
+		export_field(dest, t_strdup_printf("passdb:%s", f->key), f->value);
+	array_foreach(&request->userdb_fields, f)
+		export_field(dest, t_strdup_printf("userdb:%s", f->key), f->value);
+}
+
+int auth_request_import_exported(struct auth_request *request, const char *const *args,
+				 const char **error_r)
+{
+	pool_t pool = request->pool;
+
+	for (unsigned int i = 0; args[i] != NULL; i++) {
+		const char *eq = strchr(args[i], '='), *key, *value, *rest;
+		unsigned int pid;
+
+		if (eq == NULL) {
+			*error_r = "field without '='";
+			return -1;
+		}
+		key = t_strndup(args[i], (size_t)(eq - args[i]));
+		value = eq + 1;
+		if (strcmp(key, "user") == 0)
+			request->user = p_strdup(pool, value);
+		else if (strcmp(key, "orig_user") == 0)
+			request->original_username = p_strdup(pool, value);
+		else if (strcmp(key, "password") == 0)
+			request->mech_password = p_strdup(pool, value);
+		else if (strcmp(key, "mech") == 0)
+			request->mech_name = p_strdup(pool, value);
+		else if (strcmp(key, "pid") == 0) {
+			if (str_to_uint(value, &pid) < 0) {
+				*error_r = "invalid pid";
+				return -1;
+			}
+			request->client_pid = (pid_t)pid;
+		} else if (str_begins(key, "passdb:", &rest))
+			auth_fields_set(pool, &request->extra_fields, rest, value);
+		else if (str_begins(key, "userdb:", &rest))
+			auth_fields_set(pool, &request->userdb_fields, rest, value);
+		else if (auth_request_import(request, key, value, error_r) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* ---- the passdb chain ---- */

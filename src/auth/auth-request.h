@@ -10,6 +10,7 @@
 
 #include "net.h"
 #include "auth.h"
+#include "var-expand.h"
 
 enum passdb_result {
 	PASSDB_RESULT_NEXT = -6, /* this passdb had nothing to say */
@@ -61,6 +62,8 @@ struct auth_request {
 	/* the mechanism and its state, NULL for master lookups */
 	const struct mech_module *mech;
 	void *mech_data;
+	/* in an auth worker: the mechanism's name (%m) without its module */
+	const char *mech_name;
 	const struct auth_request_handler *handler;
 	void *handler_context;
 	unsigned int id; /* the client's request id */
@@ -92,6 +95,8 @@ struct auth_request {
 	auth_request_verify_callback_t *verify_callback;
 	auth_request_credentials_callback_t *credentials_callback;
 	ARRAY_TYPE(auth_field) extra_fields;
+	/* a passdb gave userdb_* fields (what userdb prefetch serves) */
+	bool passdb_userdb_fields;
 
 	/* userdb walk */
 	unsigned int userdb_idx;
@@ -173,6 +178,24 @@ int auth_request_apply_template(struct auth_request *request, const char *templa
    %{passdb:KEY} %{userdb:KEY}. Returns 0 or -1 with *error_r. */
 int auth_request_var_expand(struct auth_request *request, string_t *dest, const char *str,
 			    const char **error_r);
+
+/* The same with every variable's value passed through escape (SQL string
+   literals). */
+int auth_request_var_expand_with_escape(struct auth_request *request, string_t *dest,
+					const char *str, var_expand_escape_func_t *escape,
+					void *escape_context, const char **error_r);
+
+/* What an auth worker needs to expand %variables for this request, as
+   TAB-separated escaped "key=value" fields appended to dest (each with a
+   leading TAB): user, service, addresses, session, ... and the passdb and
+   userdb fields so far ("passdb:KEY=..", "userdb:KEY=.."). The client's
+   password only with_password (a query that uses %w). */
+void auth_request_export(struct auth_request *request, string_t *dest, bool with_password);
+/* The worker's side: sets the fields of a request made with
+   auth_request_new() from what auth_request_export() wrote. Returns 0, or
+   -1 with *error_r (a malformed field: a bug of the auth process). */
+int auth_request_import_exported(struct auth_request *request, const char *const *args,
+				 const char **error_r);
 
 /* Logging with Dovecot's "subsystem(user,rip,<session>): " prefix; the
    user name and every client string in it are sanitised. */

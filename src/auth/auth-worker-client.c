@@ -1,4 +1,4 @@
-/* Worker side: slow password hashes, PAM and getpwnam() run here, never in
+/* Worker side: slow password hashes, PAM, getpwnam() and SQL run here, never in
    the auth process's event loop. The worker trusts its peer (the auth
    process) but is strict with it all the same: a malformed line ends the
    connection. */
@@ -10,6 +10,7 @@
 #include "master-service.h"
 #include "auth-worker-protocol.h"
 #include "auth.h"
+#include "db-sql.h"
 #include "auth-worker-client.h"
 
 #include <poll.h>
@@ -178,6 +179,8 @@ const char *auth_worker_handle_line(const char *line)
 		return cmd_pam(id, args + 2);
 	if (strcmp(args[0], "GETPW") == 0)
 		return cmd_getpw(id, args + 2);
+	if (strcmp(args[0], "SQL") == 0)
+		return db_sql_worker_request(id, args + 2);
 	return NULL;
 }
 

@@ -18,6 +18,14 @@
        pam_authenticate() and pam_acct_mgmt(); flags "" or "nosession"
      GETPW TAB <id> TAB <user>
        getpwnam(): answers "ok" with uid=, gid=, home=, shell= fields
+     SQL TAB <id> TAB <sql file> TAB password|user|iterate [TAB <key=value>]...
+       runs the file's password_query/user_query/iterate_query with the
+       request's variables (the key=value fields, auth_request_export());
+       answers "ok" with the row's "column=value" fields, "unknown" (no
+       row), "internal" (no connection, a failed query, several rows for a
+       password_query). iterate sends one
+         ITEM TAB <id> TAB <user>
+       line per row before its RESULT.
 
      RESULT TAB <id> TAB <status> [TAB <text or field>]...
        status: ok, mismatch, unknown, disabled, expired, internal

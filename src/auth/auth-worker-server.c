@@ -143,6 +143,13 @@ static bool worker_handle_line(struct auth_worker_conn *conn, const char *line)
 		conn->version_received = true;
 		return true;
 	}
+	if (str_array_length(args) >= 3 && strcmp(args[0], "ITEM") == 0 &&
+	    str_to_uint(args[1], &id) == 0 && request != NULL && id == request->id) {
+		/* one row of a listing: the answer is still to come */
+		worker_set_timeout(conn, true);
+		request->callback("item", args + 2, request->context);
+		return true;
+	}
 	if (str_array_length(args) < 3 || strcmp(args[0], "RESULT") != 0 ||
 	    str_to_uint(args[1], &id) < 0 || request == NULL || id != request->id) {
 		i_error("auth-worker: BUG: worker sent an unexpected line: %s",

@@ -9,7 +9,7 @@
 #include "auth-request.h"
 
 /* status: "ok", "mismatch", ...; args: the fields after it (NULL-terminated,
-   valid during the call). On timeout or a lost worker, status is
+   valid during the call). "item" for each ITEM line before the RESULT. On timeout or a lost worker, status is
    "internal" with a reason in args[0]. */
 typedef void auth_worker_callback_t(const char *status, const char *const *args, void *context);
 typedef void auth_worker_verify_callback_t(enum passdb_result result, const char *error,

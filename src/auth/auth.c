@@ -7,6 +7,7 @@
 #include "userdb.h"
 #include "mech.h"
 #include "mech-cyrus.h"
+#include "db-sql.h"
 #include "auth.h"
 
 struct auth *global_auth;
@@ -47,9 +48,7 @@ static int auth_passdb_create(struct auth *auth, const struct auth_passdb_settin
 
 	iface = passdb_interface_find(set->driver);
 	if (iface == NULL) {
-		*error_r = t_strdup_printf("passdb: unknown driver '%s'%s", set->driver,
-					   strcmp(set->driver, "sql") == 0 ?
-						   " (SQL support comes in a later release)" : "");
+		*error_r = t_strdup_printf("passdb: unknown driver '%s'", set->driver);
 		return -1;
 	}
 	passdb = p_new(auth->pool, struct auth_passdb, 1);
@@ -89,9 +88,7 @@ static int auth_userdb_create(struct auth *auth, const struct auth_userdb_settin
 
 	iface = userdb_interface_find(set->driver);
 	if (iface == NULL) {
-		*error_r = t_strdup_printf("userdb: unknown driver '%s'%s", set->driver,
-					   strcmp(set->driver, "sql") == 0 ?
-						   " (SQL support comes in a later release)" : "");
+		*error_r = t_strdup_printf("userdb: unknown driver '%s'", set->driver);
 		return -1;
 	}
 	userdb = p_new(auth->pool, struct auth_userdb, 1);
@@ -234,10 +231,27 @@ int auth_init(pool_t pool, const struct auth_settings *set, struct auth **auth_r
 	return 0;
 }
 
+int auth_init_worker(pool_t pool, const struct auth_settings *set, struct auth **auth_r)
+{
+	struct auth *auth = p_new(pool, struct auth, 1);
+
+	/* a worker only expands requests' variables and logs for them: the
+	   drivers it runs open what they need themselves (db_sql_get) */
+	auth->pool = pool;
+	auth->set = set;
+	p_array_init(&auth->passdbs, pool, 1);
+	p_array_init(&auth->masterdbs, pool, 1);
+	p_array_init(&auth->userdbs, pool, 1);
+	p_array_init(&auth->mechs, pool, 1);
+	*auth_r = auth;
+	return 0;
+}
+
 void auth_deinit(struct auth **_auth)
 {
 	*_auth = NULL;
 	mech_cyrus_deinit();
+	db_sql_deinit();
 }
 
 const struct mech_module *auth_find_mech(const struct auth *auth, const char *name)

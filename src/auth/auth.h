@@ -64,6 +64,8 @@ extern struct master_service *auth_master_service;
    and setting ("passdb passwd-file: ..."), for a fatal start-up message. */
 int auth_init(pool_t pool, const struct auth_settings *set, struct auth **auth_r,
 	      const char **error_r);
+/* The auth of an auth worker: settings only (for request logging). */
+int auth_init_worker(pool_t pool, const struct auth_settings *set, struct auth **auth_r);
 void auth_deinit(struct auth **auth);
 
 const struct mech_module *auth_find_mech(const struct auth *auth, const char *name);

@@ -13,8 +13,10 @@
 
    Run as `auth -w` it is an auth worker (service auth-worker, usually
    root): it serves one connection from the auth process, running the work
-   that blocks -- slow password hashes, PAM, getpwnam() -- so the auth
-   process's event loop never waits on it.
+   that blocks -- slow password hashes, PAM, getpwnam(), SQL queries -- so
+   the auth process's event loop never waits on it. The SQL connection
+   files (passdb/userdb sql args) are read by auth at start-up while still
+   root, and by each worker (root by default) when it first needs them.
 
    Untrusted input: everything on the client listeners (login processes
    relay what remote users type; Postfix does too). Lines are bounded
@@ -71,14 +73,6 @@ int main(int argc, char *argv[])
 		worker = true;
 	auth_pid = getpid();
 	auth_start_time = time(NULL);
-	if (worker) {
-		log_set_prefix("auth-worker: ");
-		master_service_init_finish(auth_master_service);
-		master_service_run(auth_master_service, worker_connected);
-		master_service_deinit(&auth_master_service);
-		return 0;
-	}
-
 	pool = pool_alloconly_create("auth settings", 8192);
 	if (master_service_get_config(auth_master_service) == NULL)
 		i_fatal("No configuration (run auth from the master, or give -c FILE)");
@@ -87,6 +81,17 @@ int main(int argc, char *argv[])
 		i_fatal("Invalid settings: %s", error);
 	if (set->auth_debug)
 		log_set_debug(true);
+	if (worker) {
+		log_set_prefix("auth-worker: ");
+		(void)auth_init_worker(pool, set, &global_auth);
+		master_service_init_finish(auth_master_service);
+		master_service_run(auth_master_service, worker_connected);
+		auth_deinit(&global_auth);
+		master_service_deinit(&auth_master_service);
+		pool_unref(&pool);
+		return 0;
+	}
+
 	/* resolve users and groups while /etc is still what the admin sees */
 	if (auth_init(pool, set, &global_auth, &error) < 0)
 		i_fatal("%s", error);

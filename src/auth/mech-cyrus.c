@@ -656,7 +656,7 @@ static enum mech_security_flags cyrus_mech_flags(unsigned int sf)
 }
 
 /* The passdbs these mechanisms may consult must answer inside libsasl2's
-   call: pam (through auth workers) cannot. */
+   call: pam and sql (through auth workers) cannot. */
 static int cyrus_check_passdbs(struct auth *auth, const char *name, const char **error_r)
 {
 	const struct auth_passdb *passdb;
@@ -669,7 +669,8 @@ static int cyrus_check_passdbs(struct auth *auth, const char *name, const char *
 			if (strcasecmp(mechs[i], name) == 0)
 				consulted = true;
 		}
-		if (!consulted || passdb->module->iface->lookup != NULL)
+		if (!consulted || (passdb->module->iface->lookup != NULL &&
+				   !passdb->module->iface->lookup_in_worker))
 			continue;
 		*error_r = t_strdup_printf(
 			"auth_mechanisms: %s is run by libsasl2, which needs the password during "

@@ -6,6 +6,7 @@ static const struct passdb_module_interface *const passdb_interfaces[] = {
 	&passdb_passwd_file,
 	&passdb_static,
 	&passdb_pam,
+	&passdb_sql,
 };
 
 const struct passdb_module_interface *passdb_interface_find(const char *driver)

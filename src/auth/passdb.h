@@ -36,6 +36,9 @@ struct passdb_module_interface {
 	   drivers that can only verify (pam). */
 	void (*lookup)(struct passdb_module *module, struct auth_request *request,
 		       passdb_lookup_callback_t *callback);
+	/* lookup answers later, from an auth worker (sql): it cannot serve
+	   libsasl2's mechanisms, which need the password inside their call */
+	bool lookup_in_worker;
 	/* Verifies a plaintext password itself. NULL: lookup + password_verify. */
 	void (*verify_plain)(struct passdb_module *module, struct auth_request *request,
 			     const char *password, passdb_verify_callback_t *callback);
@@ -52,5 +55,6 @@ void passdb_parse_common_args(struct passdb_module *module, pool_t pool, const c
 extern const struct passdb_module_interface passdb_passwd_file;
 extern const struct passdb_module_interface passdb_static;
 extern const struct passdb_module_interface passdb_pam;
+extern const struct passdb_module_interface passdb_sql;
 
 #endif

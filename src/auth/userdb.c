@@ -9,6 +9,8 @@ static const struct userdb_module_interface *const userdb_interfaces[] = {
 	&userdb_passwd_file,
 	&userdb_static,
 	&userdb_passwd,
+	&userdb_sql,
+	&userdb_prefetch,
 };
 
 const struct userdb_module_interface *userdb_interface_find(const char *driver)

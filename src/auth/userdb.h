@@ -7,6 +7,8 @@
 #include "auth-request.h"
 
 typedef void userdb_lookup_callback_t(enum userdb_result result, struct auth_request *request);
+/* ret 0 or -1 with error */
+typedef void userdb_iterate_callback_t(int ret, const char *error, void *context);
 
 struct userdb_module {
 	const struct userdb_module_interface *iface;
@@ -24,6 +26,12 @@ struct userdb_module_interface {
 	   Returns 0 or -1 with *error_r. */
 	int (*iterate)(struct userdb_module *module, pool_t pool, ARRAY_TYPE(const_string) *users,
 		       const char **error_r);
+	/* The same for drivers that list in an auth worker (sql): users
+	   grows until callback is called once. NULL: iterate, or cannot
+	   list. */
+	void (*iterate_async)(struct userdb_module *module, pool_t pool,
+			      ARRAY_TYPE(const_string) *users,
+			      userdb_iterate_callback_t *callback, void *context);
 	void (*destroy)(struct userdb_module *module);
 };
 
@@ -36,5 +44,7 @@ int userdb_resolve_gid(const char *value, const char **gid_r, const char **error
 extern const struct userdb_module_interface userdb_passwd_file;
 extern const struct userdb_module_interface userdb_static;
 extern const struct userdb_module_interface userdb_passwd;
+extern const struct userdb_module_interface userdb_sql;
+extern const struct userdb_module_interface userdb_prefetch;
 
 #endif

@@ -175,33 +175,7 @@ const struct setting_table namespace_setting_table = {
 	.name_offset = SETTING_NO_FIELD,
 };
 
-/* ---- the SQL connection file (auth-worker) ---- */
-
-static const struct setting_def sql_connect_setting_defs[] = {
-	/* mysql (the driver Roost builds), pgsql, sqlite */
-	S(SET_STR, driver, "", 0),
-	/* holds the database password */
-	S(SET_STR, connect, "", SECRET),
-	S(SET_STR, default_pass_scheme, "MD5", 0),
-	S(SET_STR_VARS, password_query,
-	  "SELECT username, domain, password FROM users "
-	  "WHERE username = '%n' AND domain = '%d'", 0),
-	S(SET_STR_VARS, user_query,
-	  "SELECT home, uid, gid FROM users WHERE username = '%n' AND domain = '%d'", 0),
-	S(SET_STR_VARS, update_query,
-	  "UPDATE users SET password = '%w' WHERE username = '%n' AND domain = '%d'", 0),
-	S(SET_STR_VARS, iterate_query, "SELECT username, domain FROM users", 0),
-	S(SET_BOOL, userdb_warning_disable, "no", 0),
-	{ .key = NULL },
-};
-
-const struct setting_table sql_connect_setting_table = {
-	.name = "sql",
-	.defs = sql_connect_setting_defs,
-	.struct_size = 0,
-	.named = false,
-	.name_offset = SETTING_NO_FIELD,
-};
+/* the SQL connection file's table is lib-sql's (sql-settings.c) */
 
 /* ---- the root ---- */
 

@@ -26,8 +26,9 @@ extern const struct setting_table mailbox_setting_table;
 
 /* The separate SQL connection file (Dovecot's dovecot-sql.conf.ext: driver,
    connect, password_query, ...), parsed with the same parser as the main
-   configuration and named by `passdb { driver = sql  args = FILE }`. */
-extern const struct setting_table sql_connect_setting_table;
+   configuration and named by `passdb { driver = sql  args = FILE }`:
+   sql_connect_setting_table. */
+#include "sql-settings.h"
 
 /* The master's cross-setting check (uid/gid ranges, protocols that have a
    service); used by master_setting_table and all_settings_table. */

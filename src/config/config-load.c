@@ -370,6 +370,19 @@ static void config_check_sql_file(struct config_tree *tree, const struct config_
 			}
 		}
 	}
+	if (array_count(errors) == first_error) {
+		/* what auth refuses: another driver, a connect string that
+		   does not parse; at the line that sets it */
+		const struct settings_filter filter = { .protocol = NULL };
+		struct settings_error error;
+
+		if (settings_check_table(sql_tree, &sql_connect_setting_table, &filter, tree->pool,
+					 &error) < 0) {
+			if (error.file == NULL)
+				error.file = args->value;
+			array_push(errors, &error);
+		}
+	}
 	/* the messages may live in the SQL tree's pool */
 	config_copy_new_messages(tree->pool, errors, first_error);
 	config_copy_new_messages(tree->pool, warnings, first_warning);

@@ -276,6 +276,46 @@ static void test_var_expand_funcs(void)
 	test_end();
 }
 
+/* brackets around each escaped value show what was escaped, and how often */
+static const char *test_escape_brackets(const char *str, void *context)
+{
+	unsigned int *calls = context;
+
+	(*calls)++;
+	return t_strdup_printf("[%s]", str);
+}
+
+static void test_var_expand_escape(void)
+{
+	string_t *str = str_new(test_pool, 64);
+	unsigned int calls = 0;
+	const char *error;
+
+	test_begin("var_expand_with_escape");
+	test_assert(var_expand_with_escape(str, "u='%u' n=%3n %% lit", test_table, NULL, NULL,
+					   test_escape_brackets, &calls, &error) == 0);
+	test_assert_strcmp(str_c(str), "u='[user@example.com]' n=[use] % lit");
+	test_assert(calls == 2);
+	/* a conditional is escaped once, as a whole */
+	buffer_reset(str);
+	calls = 0;
+	test_assert(var_expand_with_escape(str, "%{if;%n;eq;user;%d;no}", test_table, NULL, NULL,
+					   test_escape_brackets, &calls, &error) == 0);
+	test_assert_strcmp(str_c(str), "[example.com]");
+	test_assert(calls == 1);
+	/* modifiers apply before escaping */
+	buffer_reset(str);
+	test_assert(var_expand_with_escape(str, "%Uq", test_table, NULL, NULL,
+					   test_escape_brackets, &calls, &error) == 0);
+	test_assert_strcmp(str_c(str), "[A\"B'C\\D]");
+	/* errors leave dest as it was */
+	buffer_reset(str);
+	test_assert(var_expand_with_escape(str, "x%{nope}", test_table, NULL, NULL,
+					   test_escape_brackets, &calls, &error) < 0);
+	test_assert(str_len(str) == 0);
+	test_end();
+}
+
 static void test_var_expand_if(void)
 {
 	static const struct test_case cases[] = {
@@ -393,7 +433,7 @@ int main(void)
 	static void (*const tests[])(void) = {
 		test_var_expand_keys,   test_var_expand_modifiers, test_var_expand_substrings,
 		test_var_expand_errors, test_var_expand_builtins,  test_var_expand_funcs,
-		test_var_expand_if,     test_var_has_key,          test_var_expand_random,
+		test_var_expand_if,     test_var_has_key, test_var_expand_escape,          test_var_expand_random,
 		NULL,
 	};
 	return test_run(tests);

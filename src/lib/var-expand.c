@@ -15,6 +15,9 @@ struct var_expand_context {
 	const struct var_expand_table *table;
 	const struct var_expand_func_table *func_table;
 	void *func_context;
+	/* applied to the final value of each variable outside conditionals */
+	var_expand_escape_func_t *escape;
+	void *escape_context;
 	/* scratch memory for intermediate values, freed when the expansion ends */
 	pool_t pool;
 	unsigned int depth;
@@ -582,7 +585,16 @@ static int var_expand_variable(struct var_expand_context *ctx, string_t *dest, c
 		if (value == NULL)
 			return -1;
 	}
-	var_expand_append_value(dest, value, &spec);
+	if (ctx->escape != NULL && ctx->depth == 0) {
+		/* a conditional's fields are values to compare and choose
+		   from: only what lands in the result is escaped, once */
+		string_t *raw = str_new(ctx->pool, 64);
+
+		var_expand_append_value(raw, value, &spec);
+		str_append(dest, ctx->escape(str_c(raw), ctx->escape_context));
+	} else {
+		var_expand_append_value(dest, value, &spec);
+	}
 	*_p = p;
 	return 0;
 }
@@ -619,10 +631,21 @@ int var_expand_with_funcs(string_t *dest, const char *str, const struct var_expa
 			  const struct var_expand_func_table *func_table, void *context,
 			  const char **error_r)
 {
+	return var_expand_with_escape(dest, str, table, func_table, context, NULL, NULL,
+				      error_r);
+}
+
+int var_expand_with_escape(string_t *dest, const char *str, const struct var_expand_table *table,
+			   const struct var_expand_func_table *func_table, void *context,
+			   var_expand_escape_func_t *escape, void *escape_context,
+			   const char **error_r)
+{
 	struct var_expand_context ctx = {
 		.table = table,
 		.func_table = func_table,
 		.func_context = context,
+		.escape = escape,
+		.escape_context = escape_context,
 	};
 	size_t orig_used = dest->used;
 	int ret;

@@ -93,6 +93,18 @@ int var_expand(string_t *dest, const char *str, const struct var_expand_table *t
 int var_expand_with_funcs(string_t *dest, const char *str, const struct var_expand_table *table,
 			  const struct var_expand_func_table *func_table, void *context,
 			  const char **error_r);
+/* Returns str escaped for the place it is expanded into (an SQL string
+   literal, say); the result must stay valid until the expansion ends
+   (pool_temp or the caller's memory). */
+typedef const char *var_expand_escape_func_t(const char *str, void *context);
+/* The same, with every variable's final value (after modifiers, substring
+   and padding) passed through escape; the template's own text is not. A
+   conditional's result counts as one value: the variables inside its
+   fields are not escaped on their own, so nothing is escaped twice. */
+int var_expand_with_escape(string_t *dest, const char *str, const struct var_expand_table *table,
+			   const struct var_expand_func_table *func_table, void *context,
+			   var_expand_escape_func_t *escape, void *escape_context,
+			   const char **error_r);
 /* Whether str uses the given variable, by letter (key, unless '\0') or by
    long key (long_key, unless NULL), also inside conditionals. Does not
    expand anything; stops looking at the first syntax error. */
