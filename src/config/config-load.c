@@ -16,10 +16,11 @@ static const char *const roost_programs[] = {
 	"imap-login", "imap", "pop3-login", "pop3", "lmtp", "auth", "anvil", NULL,
 };
 
-/* mail_plugins names Roost provides. Empty until the quota and Sieve work
-   lands: each adds its name here. */
+/* mail_plugins names whose feature is built into Roost: accepted without
+   a warning, with no module to load (imap_zlib: IMAP COMPRESS=DEFLATE,
+   always offered). The quota and Sieve work add theirs here. */
 static const char *const roost_mail_plugins[] = {
-	NULL,
+	"imap_zlib", NULL,
 };
 
 /* Dovecot 2.3's mail plugins that Roost has not built yet: a configuration
@@ -29,7 +30,7 @@ static const char *const roost_mail_plugins[] = {
 static const char *const planned_mail_plugins[] = {
 	"acl", "imap_acl", "quota", "imap_quota", "quota_clone", "trash", "sieve",
 	"imap_sieve", "imap_filter_sieve", "fts", "fts_lucene", "fts_solr", "fts_squat",
-	"zlib", "imap_zlib", "mail_compress", "mail_crypt", "mail_crypt_acl", "notify",
+	"zlib", "mail_compress", "mail_crypt", "mail_crypt_acl", "notify",
 	"notify_status", "mail_log", "push_notification", "push_notification_lua",
 	"last_login", "lazy_expunge", "listescape", "virtual", "mailbox_alias",
 	"charset_alias", "replication", "pop3_migration", "welcome", "old_stats",

@@ -243,6 +243,8 @@ static void test_known_programs(void)
 	test_assert(config_mail_plugin_is_planned("imap_quota"));
 	test_assert(!config_mail_plugin_is_planned("nosuch"));
 	test_assert(!config_mail_plugin_is_planned("test_deliver"));
+	test_assert(config_mail_plugin_is_available("imap_zlib"));
+	test_assert(!config_mail_plugin_is_planned("imap_zlib"));
 	test_end();
 }
 

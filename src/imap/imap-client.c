@@ -5,6 +5,7 @@
 #include "imap-client.h"
 #include "imap-commands.h"
 #include "imap-condstore.h"
+#include "deflate-stream.h"
 #include "imap-quote.h"
 #include "mutf7.h"
 #include "net.h"
@@ -18,6 +19,7 @@
 #define CLIENT_OUTPUT_MAX_BUFFER (128 * 1024)
 #define CLIENT_MAX_LITERAL_ARGS_SIZE (256 * 1024)
 #define CLIENT_READ_CHUNK (64 * 1024)
+#define IMAP_COMPRESS_LEVEL 6
 #define IMAP_LITERAL_MINUS_MAX_SIZE 4096
 /* how long a disconnected client's last output may take to leave */
 #define CLIENT_DESTROY_FLUSH_MSECS 2000
@@ -26,7 +28,7 @@ static void client_handle_input(struct client *client);
 
 static const char *const capability_list =
     "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE UNSELECT CHILDREN "
-    "NAMESPACE UIDPLUS MOVE SPECIAL-USE MULTIAPPEND CONDSTORE QRESYNC ESEARCH SEARCHRES I18NLEVEL=1";
+    "NAMESPACE UIDPLUS MOVE SPECIAL-USE MULTIAPPEND CONDSTORE QRESYNC ESEARCH SEARCHRES I18NLEVEL=1 COMPRESS=DEFLATE";
 
 /* The list above with LIST-EXTENDED and friends (imap-list.c,
    imap-status.c, imap-binary.c); LITERAL- instead of LITERAL+ with
@@ -59,6 +61,45 @@ const char *client_capability(const struct client *client)
 }
 
 static void client_output_flush(void *context);
+static void client_io_input(void *context);
+
+static void client_pending_input(void *context)
+{
+	struct client *client = context;
+
+	client->to_pending = NULL;
+	client_io_input(client);
+}
+
+/* The inflater may hold more than one read returned: the fd will not
+   wake us for it, so read again from the event loop. */
+static void client_check_pending_input(struct client *client)
+{
+	if (client->deflate_in == NULL || client->disconnected || client->input_blocked ||
+	    client->to_pending != NULL || !line_reader_source_has_pending(client->reader))
+		return;
+	client->to_pending = timeout_add_once(0, client_pending_input, client);
+}
+
+int client_start_compression(struct client *client)
+{
+	const unsigned char *data;
+	size_t size = line_reader_get_buffered(client->reader);
+
+	/* zlib's default level, as Dovecot's imap_zlib */
+	client->deflate_out = deflate_output_create(IMAP_COMPRESS_LEVEL);
+	if (client->deflate_out == NULL)
+		return -1;
+	(void)line_reader_read_data(client->reader, size, &data);
+	client->deflate_in = deflate_input_create(client->fd_in, data, size);
+	line_reader_set_source(client->reader, deflate_input_read, client->deflate_in,
+			       deflate_input_has_pending);
+	ostream_set_filter(client->output, deflate_output_filter, client->deflate_out);
+	client->compressed = true;
+	if (size > 0 && client->to_pending == NULL)
+		client->to_pending = timeout_add_once(0, client_pending_input, client);
+	return 0;
+}
 
 static void client_io_input(void *context)
 {
@@ -81,6 +122,7 @@ static void client_io_input(void *context)
 			timeout_reset(client->to_autologout);
 	}
 	client_handle_input(client);
+	client_check_pending_input(client);
 }
 
 /* No input for imap_autologout_timeout: Dovecot's autologout. A client in
@@ -368,6 +410,7 @@ void client_destroy(struct client **_client)
 		timeout_remove(&client->to_resume);
 	timeout_remove(&client->to_start);
 	timeout_remove(&client->to_autologout);
+	timeout_remove(&client->to_pending);
 	if (client->to_idle != NULL)
 		timeout_remove(&client->to_idle);
 	imap_append_state_free(client);
@@ -379,6 +422,8 @@ void client_destroy(struct client **_client)
 	(void)ostream_flush(client->output);
 	ostream_destroy(&client->output);
 	line_reader_destroy(&client->reader);
+	deflate_input_destroy(&client->deflate_in);
+	deflate_output_destroy(&client->deflate_out);
 	imap_parser_destroy(&client->parser);
 	if (client->user != NULL)
 		mail_user_free(&client->user);
@@ -685,6 +730,7 @@ static void client_resume_timeout(void *context)
 
 	client->to_resume = NULL;
 	client_handle_input(client);
+	client_check_pending_input(client);
 }
 
 static void client_resume_input(struct client *client)

@@ -53,6 +53,9 @@ struct client_logout_stats {
 	unsigned int deleted, expunged, trashed, appended;
 };
 
+struct deflate_input;
+struct deflate_output;
+
 struct client {
 	pool_t pool;
 	/* cleared after every command */
@@ -65,6 +68,12 @@ struct client {
 	struct timeout *to_idle;
 	struct line_reader *reader;
 	struct ostream *output;
+	/* COMPRESS=DEFLATE: NULL until the client asks */
+	struct deflate_input *deflate_in;
+	struct deflate_output *deflate_out;
+	bool compressed;
+	/* the inflater holds input the fd will not announce again */
+	struct timeout *to_pending;
 	struct imap_parser *parser;
 	struct mail_user *user;
 	const struct imap_settings *set;
@@ -171,6 +180,9 @@ void client_keywords_seen(struct client *client, const char *const *keywords);
 /* We changed uid's flags and told the client (STORE, FETCH \Seen). */
 void client_own_flag_change(struct client *client, uint32_t uid);
 /* Closes the selected mailbox (no responses). */
+/* COMPRESS=DEFLATE from now on, both ways; input already buffered after
+   the command is compressed data. Returns 0, or -1 (out of memory). */
+int client_start_compression(struct client *client);
 void client_close_mailbox(struct client *client);
 
 /* Writes "(\Seen \Flagged kw)" */

@@ -280,6 +280,31 @@ static bool cmd_close(struct client *client, const struct imap_arg *args)
 	return true;
 }
 
+/* COMPRESS DEFLATE (RFC 4978), with Dovecot's answers. */
+static bool cmd_compress(struct client *client, const struct imap_arg *args)
+{
+	const char *mech;
+
+	if (!imap_arg_get_atom(args, &mech) || !imap_arg_is_eol(args + 1)) {
+		client_send_bad(client, "Error in IMAP command COMPRESS: Invalid arguments.");
+		return true;
+	}
+	if (client->compressed) {
+		client_send_tagline(client, "NO [COMPRESSIONACTIVE] COMPRESSION=DEFLATE "
+					    "already enabled.");
+		return true;
+	}
+	if (strcasecmp(mech, "DEFLATE") != 0) {
+		client_send_tagline(client, "NO Unknown compression mechanism.");
+		return true;
+	}
+	/* the OK goes out as it is; everything after it compressed */
+	client_send_tagline(client, "OK Begin compression.");
+	if (client_start_compression(client) < 0)
+		client_disconnect(client, "Internal error", "COMPRESS failed: out of memory");
+	return true;
+}
+
 static bool cmd_unselect(struct client *client, const struct imap_arg *args)
 {
 	(void)args;
@@ -733,6 +758,7 @@ static const struct imap_command imap_commands[] = {
     {"CAPABILITY", cmd_capability, 0},
     {"CHECK", cmd_check, IMAP_COMMAND_FLAG_SELECTED},
     {"CLOSE", cmd_close, IMAP_COMMAND_FLAG_SELECTED},
+    {"COMPRESS", cmd_compress, 0},
     {"COPY", cmd_copy, IMAP_COMMAND_FLAG_SELECTED | IMAP_COMMAND_FLAG_UID},
     {"CREATE", cmd_create, 0},
     {"DELETE", cmd_delete, 0},

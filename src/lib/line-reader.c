@@ -6,6 +6,7 @@
 struct line_reader {
 	struct line_reader_settings set;
 	line_reader_read_func_t *read_func;
+	line_reader_pending_func_t *pending_func;
 	void *context;
 	int fd;
 
@@ -44,6 +45,20 @@ struct line_reader *line_reader_create_fd(const struct line_reader_settings *set
 	reader->context = reader;
 	reader->fd = fd;
 	return reader;
+}
+
+void line_reader_set_source(struct line_reader *reader, line_reader_read_func_t *read_func,
+			    void *context, line_reader_pending_func_t *pending)
+{
+	reader->read_func = read_func;
+	reader->context = context;
+	reader->pending_func = pending;
+}
+
+bool line_reader_source_has_pending(const struct line_reader *reader)
+{
+	return reader->pending_func != NULL && !reader->eof &&
+	       reader->pending_func(reader->context);
 }
 
 void line_reader_destroy(struct line_reader **_reader)

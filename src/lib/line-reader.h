@@ -29,6 +29,14 @@ enum line_reader_result {
 struct line_reader *line_reader_create(const struct line_reader_settings *set,
 				       line_reader_read_func_t *read_func, void *context);
 struct line_reader *line_reader_create_fd(const struct line_reader_settings *set, int fd);
+/* Whether a source holds input it has read but not returned yet: the
+   caller must fill again without waiting for its fd to be readable. */
+typedef bool line_reader_pending_func_t(void *context);
+/* Replaces the source (IMAP COMPRESS: an inflating reader of the fd).
+   pending may be NULL. What is buffered stays. */
+void line_reader_set_source(struct line_reader *reader, line_reader_read_func_t *read_func,
+			    void *context, line_reader_pending_func_t *pending);
+bool line_reader_source_has_pending(const struct line_reader *reader);
 void line_reader_destroy(struct line_reader **reader);
 
 /* Reads what the source has now. Returns >0 (bytes added), 0 (nothing

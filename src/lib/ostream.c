@@ -15,6 +15,10 @@ struct ostream {
 	int last_errno;
 	bool failed;
 	bool notify_pending; /* was full: tell the producer when it drains */
+
+	ostream_filter_func_t *filter;
+	void *filter_context;
+	bool filter_unflushed; /* sent through the filter since its last flush */
 };
 
 struct ostream *ostream_create_fd(int fd, size_t max_buffer)
@@ -97,9 +101,24 @@ static int write_buffered(struct ostream *os)
 	return used(os) == 0 ? 1 : 0;
 }
 
+/* The filter's sync flush, before data is written out. */
+static int filter_flush(struct ostream *os)
+{
+	if (os->filter == NULL || !os->filter_unflushed)
+		return 0;
+	os->filter_unflushed = false;
+	if (os->buf == NULL)
+		os->buf = buffer_create_dynamic(pool_system, 4096);
+	if (os->filter(os->filter_context, NULL, 0, true, os->buf) < 0) {
+		set_failed(os, EIO);
+		return -1;
+	}
+	return 0;
+}
+
 int ostream_flush(struct ostream *os)
 {
-	if (os->failed)
+	if (os->failed || filter_flush(os) < 0)
 		return -1;
 	if (used(os) == 0)
 		return 1;
@@ -131,11 +150,22 @@ int ostream_send(struct ostream *os, const void *data, size_t size)
 		return 0;
 	if (os->buf == NULL)
 		os->buf = buffer_create_dynamic(pool_system, MIN(MAX(size, 4096), 65536));
-	buffer_append(os->buf, data, size);
+	if (os->filter != NULL) {
+		if (os->filter(os->filter_context, data, size, os->corked == 0, os->buf) < 0) {
+			set_failed(os, EIO);
+			return -1;
+		}
+		os->filter_unflushed = os->corked > 0;
+	} else {
+		buffer_append(os->buf, data, size);
+	}
 	if (ostream_is_full(os))
 		os->notify_pending = true;
-	if (os->corked == 0 || used(os) >= os->max_buffer)
+	if (os->corked == 0 || used(os) >= os->max_buffer) {
+		if (filter_flush(os) < 0)
+			return -1;
 		return write_buffered(os) < 0 ? -1 : 0;
+	}
 	return 0;
 }
 
@@ -152,7 +182,7 @@ void ostream_cork(struct ostream *os)
 void ostream_uncork(struct ostream *os)
 {
 	i_assert(os->corked > 0);
-	if (--os->corked == 0 && !os->failed && used(os) > 0)
+	if (--os->corked == 0 && !os->failed && filter_flush(os) == 0 && used(os) > 0)
 		(void)write_buffered(os);
 }
 
@@ -186,4 +216,11 @@ void ostream_set_flush_callback(struct ostream *os, ostream_flush_callback_t *ca
 {
 	os->callback = callback;
 	os->context = context;
+}
+
+void ostream_set_filter(struct ostream *os, ostream_filter_func_t *filter, void *context)
+{
+	os->filter = filter;
+	os->filter_context = context;
+	os->filter_unflushed = false;
 }

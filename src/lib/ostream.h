@@ -43,4 +43,13 @@ bool ostream_is_failed(const struct ostream *os);
 void ostream_set_flush_callback(struct ostream *os, ostream_flush_callback_t *callback,
 				void *context);
 
+/* A transform of everything sent from now on (IMAP COMPRESS): it appends
+   its output for data to dest. flush: the producer is done for now (the
+   stream is not corked), so everything must come out (a sync flush) for
+   the peer to read it. Returns 0, or -1 to fail the stream. Data already
+   buffered stays as it was. */
+typedef int ostream_filter_func_t(void *context, const void *data, size_t size, bool flush,
+				  buffer_t *dest);
+void ostream_set_filter(struct ostream *os, ostream_filter_func_t *filter, void *context);
+
 #endif

@@ -156,8 +156,8 @@ int lmtp_delivery_plugins_load(const struct lmtp_settings *set, const char **err
 	for (const char *const *n = set->mail_plugins; n != NULL && *n != NULL; n++) {
 		const char *name = *n;
 
-		if (name[0] == '$' || name[0] == '\0')
-			continue;
+		if (name[0] == '$' || name[0] == '\0' || config_mail_plugin_is_available(name))
+			continue; /* built in: nothing to load */
 		if (config_mail_plugin_is_planned(name) &&
 		    !module_dir_has(set->mail_plugin_dir, name)) {
 			/* the seed configurations name sieve and quota */

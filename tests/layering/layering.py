@@ -9,7 +9,7 @@ LAYERS = {
     "lib": 0, "lib-test": 0,
     "lib-settings": 1, "lib-mail": 1, "lib-imap": 1, "lib-smtp": 1,
     "lib-master": 2, "lib-tls": 2, "lib-auth": 2, "lib-password": 2, "lib-login": 2,
-    "lib-sql": 2, "config": 2,
+    "lib-sql": 2, "lib-compress": 2, "config": 2,
     "lib-index": 3, "lib-storage": 3,
 }
 PROGRAM = 9
