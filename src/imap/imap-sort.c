@@ -68,10 +68,21 @@ static void header_values_parse(pool_t pool, const void *data, size_t size, unsi
 	unsigned int found = 0;
 
 	memset(values, 0, sizeof(*values));
+	enum message_header_parse_result ret;
+	bool eof = false;
+
 	message_header_parser_feed(parser, data, size);
-	message_header_parser_feed_eof(parser);
-	while (found != wanted &&
-	       message_header_parser_next(parser, &field) == MESSAGE_HEADER_PARSE_FIELD) {
+	while (found != wanted) {
+		ret = message_header_parser_next(parser, &field);
+		if (ret == MESSAGE_HEADER_PARSE_DONE)
+			break;
+		if (ret == MESSAGE_HEADER_PARSE_NEED_MORE) {
+			if (eof)
+				break;
+			message_header_parser_feed_eof(parser);
+			eof = true;
+			continue;
+		}
 		for (unsigned int i = 0; i < HDR_COUNT; i++) {
 			if ((wanted & (1U << i)) == 0 || (found & (1U << i)) != 0 ||
 			    strcasecmp(field->name, header_names[i]) != 0)
@@ -334,7 +345,7 @@ sort_search(struct client *client, const char *cmd_name, const char *charset,
 	if (imap_search_prepare(client->cmd_pool, root, charset) < 0) {
 		if ((ret & IMAP_SEARCH_RETURN_SAVE) != 0)
 			imap_search_save_clear(client);
-		client_send_tagline(client, "NO [BADCHARSET] Unknown charset");
+		client_send_tagline(client, "NO [BADCHARSET] Unknown charset.");
 		return NULL;
 	}
 	*with_modseq_r = imap_search_has_modseq(root);
