@@ -32,6 +32,9 @@ const struct imap_command *imap_command_find(const char *name);
 
 bool cmd_fetch(struct client *client, const struct imap_arg *args);
 bool cmd_search(struct client *client, const struct imap_arg *args);
+/* imap-sort.c */
+bool cmd_sort(struct client *client, const struct imap_arg *args);
+bool cmd_thread(struct client *client, const struct imap_arg *args);
 bool cmd_store(struct client *client, const struct imap_arg *args);
 bool cmd_append(struct client *client, const struct imap_arg *args);
 /* imap-list.c: LIST (LIST-EXTENDED, LIST-STATUS, SPECIAL-USE) and LSUB */

@@ -283,6 +283,12 @@ struct search_key *imap_search_parse(pool_t pool, const struct imap_arg *args,
 	return parse_list(pool, args, 0, error_r);
 }
 
+struct search_key *imap_search_parse_keys(pool_t pool, const struct imap_arg *args,
+					  const char **error_r)
+{
+	return parse_list(pool, args, 0, error_r);
+}
+
 static int prepare_value(pool_t pool, struct search_key *key, const char *charset)
 {
 	string_t *utf8 = str_new(pool, strlen(key->value) + 16);
@@ -753,15 +759,41 @@ static void search_send_result(struct client *client, bool esearch, enum imap_se
 	client_send_line(client, str_c(str));
 }
 
+void imap_search_run(struct client *client, const struct search_key *root,
+		     ARRAY_TYPE(imap_search_match) *matches)
+{
+	struct imap_search_match match;
+	struct search_message msg;
+	uint32_t seq, count = mailbox_count(client->box);
+
+	memset(&msg, 0, sizeof(msg));
+	msg.client = client;
+	msg.pool = pool_alloconly_create("search message", 1024);
+	for (seq = 1; seq <= count; seq++) {
+		msg.seq = seq;
+		msg.fd = -1;
+		msg.header = NULL;
+		msg.failed = false;
+		if (mailbox_mail_get_info(client->box, seq, msg.pool, &msg.info) == 0 &&
+		    key_match(&msg, root)) {
+			match.seq = seq;
+			match.uid = msg.info.uid;
+			match.modseq = msg.info.modseq;
+			array_push(matches, &match);
+		}
+		if (msg.fd != -1)
+			i_close_fd(&msg.fd);
+		pool_clear(msg.pool);
+	}
+	pool_unref(&msg.pool);
+}
+
 bool cmd_search(struct client *client, const struct imap_arg *args)
 {
 	ARRAY_TYPE(imap_search_match) matches;
-	struct imap_search_match match;
 	enum imap_search_return ret;
-	struct search_message msg;
 	struct search_key *root = NULL;
 	const char *charset, *error;
-	uint32_t seq, count;
 	bool esearch, with_modseq;
 	int rret;
 
@@ -788,27 +820,7 @@ bool cmd_search(struct client *client, const struct imap_arg *args)
 	if (with_modseq)
 		client_enable_condstore(client);
 	p_array_init(&matches, client->cmd_pool, 64);
-	count = mailbox_count(client->box);
-	memset(&msg, 0, sizeof(msg));
-	msg.client = client;
-	msg.pool = pool_alloconly_create("search message", 1024);
-	for (seq = 1; seq <= count; seq++) {
-		msg.seq = seq;
-		msg.fd = -1;
-		msg.header = NULL;
-		msg.failed = false;
-		if (mailbox_mail_get_info(client->box, seq, msg.pool, &msg.info) == 0 &&
-		    key_match(&msg, root)) {
-			match.seq = seq;
-			match.uid = msg.info.uid;
-			match.modseq = msg.info.modseq;
-			array_push(&matches, &match);
-		}
-		if (msg.fd != -1)
-			i_close_fd(&msg.fd);
-		pool_clear(msg.pool);
-	}
-	pool_unref(&msg.pool);
+	imap_search_run(client, root, &matches);
 	if ((ret & IMAP_SEARCH_RETURN_SAVE) != 0)
 		imap_search_save(client, ret, &matches);
 	search_send_result(client, esearch, ret, &matches, with_modseq);

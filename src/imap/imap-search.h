@@ -12,6 +12,7 @@
    substring. */
 
 #include "imap-arg.h"
+#include "imap-esearch.h"
 #include "imap-seqset.h"
 #include "mail-storage.h"
 
@@ -59,6 +60,15 @@ struct search_key {
    (client-safe, for BAD). */
 struct search_key *imap_search_parse(pool_t pool, const struct imap_arg *args,
 				     const char **charset_r, const char **error_r);
+
+/* The keys alone (SORT and THREAD give the charset before them). */
+struct search_key *imap_search_parse_keys(pool_t pool, const struct imap_arg *args,
+					  const char **error_r);
+
+/* Evaluates root on every message of the selected mailbox's view and
+   appends the matches to *matches in sequence order. */
+void imap_search_run(struct client *client, const struct search_key *root,
+		     ARRAY_TYPE(imap_search_match) *matches);
 
 /* Turns the string values of header/body/text keys into what matching
    compares: converted from charset (NULL = UTF-8) and casemapped. Returns

@@ -7,6 +7,7 @@
 #include "lib.h"
 #include "line-reader.h"
 #include "imap-parser.h"
+#include "imap-sort-args.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -40,6 +41,24 @@ static void walk(const struct imap_arg *args, unsigned int *count)
 			walk(list, count);
 		else if (imap_arg_get_astring(args, &str))
 			*count += (unsigned int)strlen(str) % 2;
+	}
+}
+
+/* The arguments as SORT's and THREAD's, at every starting point (a
+   command's arguments start after its name; any of them may be the
+   first). */
+static void sort_thread_args(const struct imap_arg *args, unsigned int *count)
+{
+	struct imap_sort_program program;
+	enum imap_thread_algorithm alg;
+	const struct imap_arg *search;
+	const char *charset, *error;
+
+	for (; !imap_arg_is_eol(args); args++) {
+		if (imap_sort_args_parse(args, &program, &charset, &search, &error) == 0)
+			*count += program.count + (unsigned int)strlen(charset) % 2;
+		if (imap_thread_args_parse(args, &alg, &charset, &search, &error) == 0)
+			*count += (unsigned int)alg;
 	}
 }
 
@@ -99,8 +118,10 @@ static void fuzz_one(const unsigned char *data, size_t size)
 			}
 			continue;
 		}
-		if (ret == IMAP_PARSE_DONE)
+		if (ret == IMAP_PARSE_DONE) {
 			walk(imap_parser_get_args(parser), &count);
+			sort_thread_args(imap_parser_get_args(parser), &count);
+		}
 		else if (imap_parser_is_fatal(parser))
 			break;
 		imap_parser_reset(parser);

@@ -131,7 +131,7 @@ def dovecot_imap_cmd(workdir, maildir):
     with open(conf, "w") as f:
         f.write(f"mail_location = maildir:{maildir}\nlog_path = {workdir}/dovecot-imap.log\n"
                 "ssl = no\nnamespace inbox {\n  inbox = yes\n  separator = .\n}\n")
-    return ["/usr/lib/dovecot/imap", "-c", conf]
+    return [os.environ.get("DOVECOT_IMAP", "/usr/lib/dovecot/imap"), "-c", conf]
 
 
 class ImapLineClient:

@@ -49,12 +49,14 @@ def maildir(tmp_path):
     return path
 
 
-def seed(maildir, messages=(MSG1, MSG2, MSG3)):
-    """Writes messages straight into cur/, as a delivery agent would."""
+def seed(maildir, messages=(MSG1, MSG2, MSG3), mtimes=None):
+    """Writes messages straight into cur/, as a delivery agent would;
+    mtimes (seconds after the first) gives their arrival times."""
     for i, data in enumerate(messages):
         name = maildir / "new" / f"{1700000000 + i}.M{i}P1.host"
         name.write_bytes(data)
-        os.utime(name, (1700000000 + i * 3600, 1700000000 + i * 3600))
+        t = 1700000000 + (i * 3600 if mtimes is None else mtimes[i])
+        os.utime(name, (t, t))
 
 
 def seed_claimed(maildir, messages=(MSG1, MSG2, MSG3)):
@@ -820,6 +822,131 @@ I18N_DIALOGUE = [
     "LOGOUT",
 ]
 
+def _msg(headers, body="body\r\n"):
+    return ("".join(h + "\r\n" for h in headers) + "\r\n" + body).encode()
+
+
+# SORT and THREAD: every key, ties (equal dates, sizes and arrival times:
+# then mailbox order), missing headers, RFC 2047 names and subjects,
+# reply/forward decorations and blobs, References/In-Reply-To chains with
+# missing parents, a loop, a duplicate Message-ID and one without any.
+SORT_MESSAGES = (
+    _msg(["From: \"Zed Zulu\" <zed@b.example>", "To: amy@x.example", "Cc: carl@x.example",
+          "Subject: Re: Project plan", "Date: Mon, 1 Jan 2024 10:00:00 +0000",
+          "Message-ID: <p1@x>", "In-Reply-To: <p0@x>"]),
+    _msg(["From: amy@x.example", "To: \"Bob\" <bob@x.example>", "Subject: Project plan",
+          "Date: Sun, 31 Dec 2023 09:00:00 +0000", "Message-ID: <p0@x>"]),
+    _msg(["From: =?UTF-8?Q?=C3=89mile?= <emile@y.example>", "To: zed@b.example",
+          "Subject: Fwd: [list] Re: project PLAN (fwd)", "Date: Mon, 1 Jan 2024 11:00:00 +0100",
+          "Message-ID: <p2@x>", "References: <p0@x>\r\n <p1@x>"]),
+    _msg(["From: bob@x.example", "Subject: =?ISO-8859-1?Q?=DCber_alles?=",
+          "Date: Tue, 2 Jan 2024 08:00:00 -0800", "Message-ID: <u1@x>"]),
+    _msg(["To: undisclosed-recipients:;"], "no from, subject, date, id\r\n"),
+    _msg(["From: \"amy\" <Amy@X.example>", "Subject: [PATCH] [v2] hello", "Date: garbage",
+          "Message-ID: <h1@x>", "In-Reply-To: <missing@x>"]),
+    _msg(["From: carl@x.example", "Subject: Re: Re: re: Fw: Hello",
+          "Date: Wed, 3 Jan 2024 12:00:00 +0100", "Message-ID: <h2@x>",
+          "In-Reply-To: Your message of <missing@x>"]),
+    _msg(["From: dave@z.example", "To: =?utf-8?b?w4VzYQ==?= <asa@x.example>",
+          "Subject: [only blob]", "Date: Wed, 3 Jan 2024 12:00:00 +0100", "Message-ID: <l1@x>",
+          "References: <l2@x>"]),
+    _msg(["From: dave@z.example", "Subject: loop two", "Date: Thu, 4 Jan 2024 00:00:00 +0000",
+          "Message-ID: <l2@x>", "References: <l1@x>"]),
+    _msg(["From: \"Zed Zulu\" <zed@b.example>", "Subject: RE: project plan",
+          "Date: Fri, 5 Jan 2024 10:00:00 +0000", "Message-ID: <p1@x>", "References: <p0@x>"]),
+    _msg(["From: undisclosed:;", "Subject:   spaces\t and\r\n\ttabs  (fwd)",
+          "Date: Sat, 6 Jan 2024 10:00:00 +0000", "Message-ID: <s1@x>",
+          "References: <gone1@x> <gone2@x>"]),
+    _msg(["From: nobody", "Cc: \"=?utf-8?b?w4VzYQ==?=\" <asa@x.example>, b@x.example",
+          "Subject: [Fwd: Project plan]", "Date: Sun, 31 Dec 2023 09:00:00 +0000",
+          "In-Reply-To: <p0@x>"]),
+    _msg(["From: <>", "To: \"\" <x@y.example>", "Subject: hello",
+          "Date: Sun, 7 Jan 2024 10:00:00 +0000", "Message-ID: <s2@x>",
+          "References: <gone2@x>"]),
+    _msg(["From: size@x.example", "Subject: same size A", "Date: Mon, 8 Jan 2024 10:00:00 +0000",
+          "Message-ID: <z1@x>"]),
+    _msg(["From: size@x.example", "Subject: same size B", "Date: Mon, 8 Jan 2024 10:00:00 +0000",
+          "Message-ID: <z2@x>"]),
+)
+# arrival times (seconds after the first): some equal
+SORT_MTIMES = (0, 7200, 3600, 3600, 0, 10800, 14400, 14400, 18000, 18000, 21600, 25200, 28800,
+               32400, 32400)
+
+SORT_DIALOGUE = [
+    "SELECT INBOX",
+    "SORT (ARRIVAL) UTF-8 ALL",
+    "SORT (REVERSE ARRIVAL) UTF-8 ALL",
+    "SORT (DATE) UTF-8 ALL",
+    "SORT (REVERSE DATE) UTF-8 ALL",
+    "SORT (SIZE) UTF-8 ALL",
+    "SORT (REVERSE SIZE SUBJECT) UTF-8 ALL",
+    "SORT (SUBJECT) UTF-8 ALL",
+    "SORT (SUBJECT REVERSE DATE) UTF-8 ALL",
+    "SORT (REVERSE SUBJECT) UTF-8 ALL",
+    "SORT (FROM) UTF-8 ALL",
+    "SORT (REVERSE FROM DATE) US-ASCII ALL",
+    "SORT (TO) UTF-8 ALL",
+    "SORT (CC) UTF-8 ALL",
+    "SORT (DISPLAYFROM) UTF-8 ALL",
+    "SORT (REVERSE DISPLAYFROM) UTF-8 ALL",
+    "SORT (DISPLAYTO) UTF-8 ALL",
+    "SORT (CC DISPLAYTO REVERSE ARRIVAL) UTF-8 ALL",
+    "SORT (REVERSE REVERSE DATE) UTF-8 ALL",
+    "sort (reverse subject size) us-ascii all",
+    "UID SORT (SUBJECT) UTF-8 ALL",
+    "SORT (DATE) UTF-8 FROM dave",
+    "SORT (DATE) UTF-8 2:6 NOT DELETED",
+    "SORT (SUBJECT) ISO-8859-1 ALL",
+    _literal("SORT (DATE) UTF-8 SUBJECT ", "über"),
+    "SORT (SUBJECT) BOGUS ALL",
+    "SORT RETURN (MIN MAX COUNT ALL) (SUBJECT) UTF-8 ALL",
+    "SORT RETURN (MIN MAX COUNT ALL) (ARRIVAL) UTF-8 ALL",
+    "UID SORT RETURN (ALL) (DATE) UTF-8 ALL",
+    "SORT RETURN (COUNT) (DATE) UTF-8 NOT ALL",
+    "SORT RETURN (MIN) (DATE) UTF-8 NOT ALL",
+    "SORT RETURN (SAVE) (DATE) UTF-8 1:4",
+    "SORT (REVERSE SIZE) UTF-8 $",
+    "SORT RETURN (SAVE MAX) (REVERSE DATE) UTF-8 ALL",
+    "SEARCH $",
+    "SORT RETURN () (FROM) UTF-8 UID 1:5",
+    "SORT RETURN (SAVE) (DATE) BOGUS ALL",
+    "SEARCH $",
+    "SORT",
+    "SORT DATE UTF-8 ALL",
+    "SORT () UTF-8 ALL",
+    "SORT (FOO) UTF-8 ALL",
+    "SORT (DATE REVERSE) UTF-8 ALL",
+    "SORT (DATE (SIZE)) UTF-8 ALL",
+    "SORT (DATE)",
+    "SORT (DATE) UTF-8",
+    "SORT (DATE) UTF-8 FOO",
+    "SORT RETURN (FOO) (DATE) UTF-8 ALL",
+    "UID SORT (FOO) UTF-8 ALL",
+    "THREAD REFERENCES UTF-8 ALL",
+    "UID THREAD REFERENCES UTF-8 ALL",
+    "THREAD REFS UTF-8 ALL",
+    "UID THREAD REFS UTF-8 ALL",
+    "THREAD ORDEREDSUBJECT UTF-8 ALL",
+    "UID THREAD ORDEREDSUBJECT UTF-8 ALL",
+    "THREAD REFERENCES UTF-8 NOT FROM dave",
+    "THREAD REFERENCES UTF-8 1,3,10",
+    "THREAD REFS UTF-8 2:9",
+    "THREAD ORDEREDSUBJECT US-ASCII 1:5",
+    "THREAD REFERENCES UTF-8 NOT ALL",
+    "THREAD REFERENCES BOGUS ALL",
+    "THREAD FOO UTF-8 ALL",
+    "THREAD REFERENCES",
+    "THREAD",
+    "THREAD (REFERENCES) UTF-8 ALL",
+    "THREAD REFERENCES UTF-8",
+    "UID THREAD FOO UTF-8 ALL",
+    "UNSELECT",
+    "SORT (DATE) UTF-8 ALL",
+    "THREAD REFS UTF-8 ALL",
+    "LOGOUT",
+]
+
+
 # Known and justified differences: see tests/imap-dovecot-differences.md.
 DIFF_FILTERS = [
     re.compile(rb"^\* OK \[HIGHESTMODSEQ \S+\] Highest$"),
@@ -916,19 +1043,24 @@ def test_i18n_search_dialogue_matches_dovecot():
     compare_with_dovecot(I18N_DIALOGUE, messages=I18N_MESSAGES)
 
 
-def compare_with_dovecot(dialogue, messages=(MSG1, MSG2, MSG3), keep_highestmodseq=False):
+def test_sort_thread_dialogue_matches_dovecot():
+    compare_with_dovecot(SORT_DIALOGUE, messages=SORT_MESSAGES, mtimes=SORT_MTIMES)
+
+
+def compare_with_dovecot(dialogue, messages=(MSG1, MSG2, MSG3), keep_highestmodseq=False,
+                         mtimes=None):
     tmp_path = pathlib.Path(tempfile.mkdtemp(prefix="roost-imap-cmp-", dir="/tmp"))
     try:
-        _compare_with_dovecot(tmp_path, dialogue, messages, keep_highestmodseq)
+        _compare_with_dovecot(tmp_path, dialogue, messages, keep_highestmodseq, mtimes)
     finally:
         shutil.rmtree(tmp_path)
 
 
-def _compare_with_dovecot(tmp_path, dialogue, messages, keep_highestmodseq):
+def _compare_with_dovecot(tmp_path, dialogue, messages, keep_highestmodseq, mtimes=None):
     base = tmp_path / "base"
     for sub in ("cur", "new", "tmp"):
         (base / sub).mkdir(parents=True)
-    seed(base, messages)
+    seed(base, messages, mtimes)
     roost_md = tmp_path / "roost" / "Maildir"
     dove_md = tmp_path / "dovecot" / "Maildir"
     shutil.copytree(base, roost_md)
@@ -942,7 +1074,9 @@ def _compare_with_dovecot(tmp_path, dialogue, messages, keep_highestmodseq):
             os.chown(os.path.join(root, name), NOBODY, NOBODY)
     os.chmod(tmp_path, 0o755)
     env = dict(os.environ, USER="nobody", HOME=str(tmp_path / "dovecot"))
-    dove = run_dialogue(["/usr/lib/dovecot/imap", "-c", str(conf)], env=env, user=NOBODY,
+    # DOVECOT_IMAP: another copy of Debian's binary (e.g. unpacked from its .deb)
+    dovecot_imap = os.environ.get("DOVECOT_IMAP", "/usr/lib/dovecot/imap")
+    dove = run_dialogue([dovecot_imap, "-c", str(conf)], env=env, user=NOBODY,
                         dialogue=dialogue)
     roost = run_dialogue([stdio_path(), "-u", "testuser", "-o",
                           f"mail_location=maildir:{roost_md}"], dialogue=dialogue)
