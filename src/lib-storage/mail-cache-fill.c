@@ -470,18 +470,19 @@ static int cache_lookup(struct mailbox *box, const struct mail_index_record *rec
 {
 	const char *error;
 
+	/* a pending value is the newer one (the header fields a later FETCH
+	   asked for replace what the file has) */
+	struct cache_pending *p = pending_find(box, rec->uid, false);
+	if (p != NULL && p->data[field] != NULL) {
+		*data_r = p->data[field];
+		*size_r = p->size[field];
+		return 1;
+	}
 	int ret = mail_cache_lookup(box->cache, rec->cache_offset, rec->uid, field, data_r,
 				    size_r, &error);
 	if (ret < 0)
 		i_error("Mailbox %s: %s", box->vname, error);
-	if (ret > 0)
-		return 1;
-	struct cache_pending *p = pending_find(box, rec->uid, false);
-	if (p == NULL || p->data[field] == NULL)
-		return 0;
-	*data_r = p->data[field];
-	*size_r = p->size[field];
-	return 1;
+	return ret > 0 ? 1 : 0;
 }
 
 static const struct mail_index_record *view_rec(struct mailbox *box, uint32_t seq)

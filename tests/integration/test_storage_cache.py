@@ -140,3 +140,30 @@ def test_header_fields_cached(workdir):
     dove = fetch_lines(d, "b1")
     d.close()
     assert normalise_imap(dove) == normalise_imap(first)
+
+
+def test_widened_header_fields_replace_older_cache(workdir):
+    """A FETCH asking for more fields than were cached reads each header
+    once more and caches the wider set; the values still waiting to be
+    written (the last batch) must win over the narrower ones already in
+    the file, in this session and the next: the third FETCH and a new
+    session's FETCH open no message file (a regression: the last batch of
+    messages was read again on every command)."""
+    maildir = workdir / "Maildir"
+    build_maildir(maildir, 700)
+    trace = workdir / "trace-widen"
+    s = traced_session(maildir, trace)
+    s.cmd("a", "SELECT INBOX")
+    assert s.cmd("b", "FETCH 1:* BODY.PEEK[HEADER.FIELDS (DATE)]")[-1].startswith(b"b OK")
+    wide = "FETCH 1:* BODY.PEEK[HEADER.FIELDS (DATE SUBJECT)]"
+    first = s.cmd("c", wide)
+    again = s.cmd("d" + "x" * 8, wide)
+    assert again[:-1] == first[:-1]
+    assert message_files_opened_after(trace, maildir, "dxxxxxxxx FETCH") == []
+    s.close()
+    trace2 = workdir / "trace-widen2"
+    s = traced_session(maildir, trace2)
+    s.cmd("a", "SELECT INBOX")
+    assert s.cmd("e" + "y" * 8, wide)[:-1] == first[:-1]
+    assert message_files_opened_after(trace2, maildir, "eyyyyyyyy FETCH") == []
+    s.close()
