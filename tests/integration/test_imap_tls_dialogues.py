@@ -108,3 +108,41 @@ def test_dialogue_over_tls_matches_stdio(login_server_factory, tmp_path, name,  
     assert re.search(rf"imap\({re.escape(USER)}\)<\d+><[^>]+>: (Info: )?Disconnected: "
                      r"Logged out", log), log[-2000:]
     shutil.rmtree(reference)
+
+
+def test_idle_push_over_tls(login_server_factory):  # noqa: F811
+    """IDLE through imap-login's TLS proxy: another session's APPEND and
+    EXPUNGE reach the idling client, the new mail within the issue's
+    200 ms budget."""
+    import time
+    server = login_server_factory()
+    seed_user_maildir(server, (MSG1, MSG2))
+    sessions = []
+    for _ in range(2):
+        sock, f = open_imaps(server.ports["imaps"])
+        sock.sendall(f"l LOGIN {USER} {PASSWORD}\r\n".encode())
+        assert f.readline().startswith(b"l OK ")
+        sessions.append((sock, f))
+    (a, fa), (b, fb) = sessions
+    assert exchange(a, fa, ["SELECT INBOX"])[-1].startswith(b"t0 OK [READ-WRITE]")
+    a.sendall(b"i IDLE\r\n")
+    assert fa.readline() == b"+ idling\r\n"
+    sent = time.monotonic()
+    b.sendall(b"x APPEND INBOX {%d+}\r\n" % len(MSG3) + MSG3 + b"\r\n")
+    assert fb.readline().startswith(b"x OK [APPENDUID ")
+    assert fa.readline() == b"* 3 EXISTS\r\n"
+    assert time.monotonic() - sent < 0.2
+    assert exchange(b, fb, ["SELECT INBOX", "STORE 1 +FLAGS.SILENT (\\Deleted)",
+                            "EXPUNGE"])[-1].startswith(b"t2 OK")
+    line = fa.readline()
+    while b" FETCH " in line or line.endswith(b" RECENT\r\n"):
+        line = fa.readline()
+    assert line == b"* 1 EXPUNGE\r\n"
+    a.sendall(b"DONE\r\n")
+    line = fa.readline()
+    while line.endswith(b" RECENT\r\n"):
+        line = fa.readline()
+    assert line == b"i OK Idle completed.\r\n"
+    for sock, f in sessions:
+        sock.sendall(b"z LOGOUT\r\n")
+        sock.close()
