@@ -17,14 +17,16 @@ import pytest
 from login_util import (login_server_factory, login_root, login_certs,  # noqa: F401
                         USER, PASSWORD)
 from test_imap_stdio import (DIALOGUE, EXT_DIALOGUE, I18N_DIALOGUE, I18N_MESSAGES, MSG1,
-                             MSG2, MSG3, QRESYNC_DIALOGUE, seed, exchange, normalise,
-                             run_dialogue, stdio_path)
+                             MSG2, MSG3, QRESYNC_DIALOGUE, SORT_DIALOGUE, SORT_MESSAGES,
+                             SORT_MTIMES, seed, exchange, normalise, run_dialogue, stdio_path)
 
+# name: (dialogue, messages, keep HIGHESTMODSEQ lines, arrival times)
 DIALOGUES = {
-    "base": (DIALOGUE, (MSG1, MSG2, MSG3), False),
-    "condstore": (EXT_DIALOGUE, (MSG1, MSG2, MSG3), True),
-    "i18n": (I18N_DIALOGUE, I18N_MESSAGES, False),
-    "qresync": (QRESYNC_DIALOGUE, (MSG1, MSG2, MSG3, MSG1, MSG2), True),
+    "base": (DIALOGUE, (MSG1, MSG2, MSG3), False, None),
+    "condstore": (EXT_DIALOGUE, (MSG1, MSG2, MSG3), True, None),
+    "i18n": (I18N_DIALOGUE, I18N_MESSAGES, False, None),
+    "qresync": (QRESYNC_DIALOGUE, (MSG1, MSG2, MSG3, MSG1, MSG2), True, None),
+    "sort": (SORT_DIALOGUE, SORT_MESSAGES, False, SORT_MTIMES),
 }
 
 
@@ -57,7 +59,7 @@ def open_starttls(port):
     return sock, sock.makefile("rb")
 
 
-def seed_user_maildir(server, messages):
+def seed_user_maildir(server, messages, mtimes=None):
     """The user's Maildir, owned by the mail user, before the first login."""
     vmail = pwd.getpwnam("vmail")
     local, domain = USER.split("@")
@@ -65,7 +67,7 @@ def seed_user_maildir(server, messages):
     maildir = home / "Maildir"
     for sub in ("cur", "new", "tmp"):
         (maildir / sub).mkdir(parents=True)
-    seed(maildir, messages)
+    seed(maildir, messages, mtimes)
     for root, dirs, files in os.walk(server.mail_root):
         os.chown(root, vmail.pw_uid, vmail.pw_gid)
         for name in files:
@@ -77,13 +79,13 @@ def seed_user_maildir(server, messages):
 @pytest.mark.parametrize("transport", ["imaps", "starttls"])
 def test_dialogue_over_tls_matches_stdio(login_server_factory, tmp_path, name,  # noqa: F811
                                          transport):
-    dialogue, messages, keep_highestmodseq = DIALOGUES[name]
+    dialogue, messages, keep_highestmodseq, mtimes = DIALOGUES[name]
     server = login_server_factory()
-    seed_user_maildir(server, messages)
+    seed_user_maildir(server, messages, mtimes)
     reference = tmp_path / "Maildir"
     for sub in ("cur", "new", "tmp"):
         (reference / sub).mkdir(parents=True)
-    seed(reference, messages)
+    seed(reference, messages, mtimes)
 
     if transport == "imaps":
         sock, f = open_imaps(server.ports["imaps"])
