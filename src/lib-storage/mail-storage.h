@@ -48,6 +48,9 @@ enum mailbox_flags {
 	   session has claimed (as of its open), and claims nothing (EXAMINE,
 	   STATUS, POP3, LMTP), as Dovecot does. */
 	MAILBOX_FLAG_DROP_RECENT = 0x04,
+	/* a delivery (LMTP, roost-lda): quota_grace applies, as Dovecot's
+	   MAILBOX_FLAG_POST_SESSION */
+	MAILBOX_FLAG_POST_SESSION = 0x08,
 };
 
 /* ---- mailbox handles ---- */
