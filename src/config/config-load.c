@@ -18,9 +18,10 @@ static const char *const roost_programs[] = {
 
 /* mail_plugins names whose feature is built into Roost: accepted without
    a warning, with no module to load (imap_zlib: IMAP COMPRESS=DEFLATE,
-   always offered). The quota and Sieve work add theirs here. */
+   always offered; quota and imap_quota: lib-storage's quota). The Sieve
+   work adds its own here. */
 static const char *const roost_mail_plugins[] = {
-	"imap_zlib", NULL,
+	"imap_zlib", "quota", "imap_quota", NULL,
 };
 
 /* Dovecot 2.3's mail plugins that Roost has not built yet: a configuration
@@ -28,7 +29,7 @@ static const char *const roost_mail_plugins[] = {
    warning, and the processes skip them until their module is installed in
    mail_plugin_dir. */
 static const char *const planned_mail_plugins[] = {
-	"acl", "imap_acl", "quota", "imap_quota", "quota_clone", "trash", "sieve",
+	"acl", "imap_acl", "quota_clone", "trash", "sieve",
 	"imap_sieve", "imap_filter_sieve", "fts", "fts_lucene", "fts_solr", "fts_squat",
 	"zlib", "mail_compress", "mail_crypt", "mail_crypt_acl", "notify",
 	"notify_status", "mail_log", "push_notification", "push_notification_lua",

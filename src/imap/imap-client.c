@@ -3,6 +3,7 @@
 
 #include "lib.h"
 #include "imap-client.h"
+#include "imap-quota.h"
 #include "imap-commands.h"
 #include "imap-condstore.h"
 #include "deflate-stream.h"
@@ -46,6 +47,8 @@ static const char *client_capability_list(const struct client *client)
 	str_append(str, " LIST-EXTENDED LIST-STATUS CREATE-SPECIAL-USE STATUS=SIZE BINARY APPENDLIMIT");
 	if (limit != 0)
 		str_printfa(str, "=%llu", (unsigned long long)limit);
+	if (imap_quota_enabled(client))
+		str_append(str, " QUOTA");
 	return str_c(str);
 }
 
