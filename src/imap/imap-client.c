@@ -503,6 +503,9 @@ void client_send_storage_error(struct client *client, struct mailbox *box)
 	case MAIL_ERROR_NOSPACE:
 	case MAIL_ERROR_NOQUOTA:
 		code = "[OVERQUOTA] ";
+		/* Dovecot's text ends with its timing and a period */
+		if (text[0] != '\0' && text[strlen(text) - 1] != '.')
+			text = t_strdup_printf("%s.", text);
 		break;
 	case MAIL_ERROR_LIMIT:
 		code = "[LIMIT] ";

@@ -114,7 +114,7 @@ static bool cmd_getquotaroot(struct client *client, const struct imap_arg *args)
 	}
 	client_send_line(client, str_c(str));
 	if (root != NULL && quota_reply(client, root) < 0) {
-		client_send_tagline(client, "NO Internal quota calculation error");
+		client_send_tagline(client, "NO Internal quota calculation error.");
 		return true;
 	}
 	client_send_tagline(client, "OK Getquotaroot completed.");
@@ -136,11 +136,11 @@ static bool cmd_getquota(struct client *client, const struct imap_arg *args)
 	}
 	root = quota_user_root_name(client->user);
 	if (root == NULL || strcmp(root, name) != 0) {
-		client_send_tagline(client, "NO Quota root doesn't exist");
+		client_send_tagline(client, "NO Quota root doesn't exist.");
 		return true;
 	}
 	if (quota_reply(client, root) < 0) {
-		client_send_tagline(client, "NO Internal quota calculation error");
+		client_send_tagline(client, "NO Internal quota calculation error.");
 		return true;
 	}
 	client_send_tagline(client, "OK Getquota completed.");
@@ -163,7 +163,7 @@ static bool cmd_setquota(struct client *client, const struct imap_arg *args)
 		return true;
 	}
 	/* Dovecot: quota changes are for the admin (quota_admin ACL right) */
-	client_send_tagline(client, "NO Quota can be changed only by admin");
+	client_send_tagline(client, "NO Quota can be changed only by admin.");
 	return true;
 }
 

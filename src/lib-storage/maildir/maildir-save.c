@@ -1217,6 +1217,18 @@ static int commit_precheck(struct mailbox_transaction *t)
 	return hook_mailbox_transaction_precommit(t->box, &sizes);
 }
 
+int mailbox_save_check_size(struct mailbox_transaction *t, uint64_t size)
+{
+	struct mailbox_transaction_sizes sizes;
+
+	memset(&sizes, 0, sizeof(sizes));
+	commit_added_sizes(t, false, &sizes);
+	sizes.added_bytes += size;
+	sizes.added_vbytes += size;
+	sizes.added_count++;
+	return hook_mailbox_transaction_precommit(t->box, &sizes);
+}
+
 /* Step 6: flag changes, expunges, the index transactions, unlock. */
 static void commit_finish(struct mailbox_transaction *t, pool_t pool,
 			  struct mail_transaction_commit_changes *changes)
