@@ -71,3 +71,148 @@ def _same_maildirsize(tmp_path):
 def test_quota_dialogue_matches_dovecot():
     compare_with_dovecot(QUOTA_DIALOGUE, dovecot_config=DOVECOT_QUOTA, roost_config=ROOST_QUOTA,
                          min_lines=25, check=_same_maildirsize)
+
+
+# ---- LMTP and roost-lda, through the real master and auth ----
+
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+
+import test_lmtp  # noqa: E402
+from test_lmtp import read_replies, msg, work_dir, vmail_user  # noqa: E402,F401
+from conftest import build_path, wait_for  # noqa: E402
+
+
+def start_quota(roost_factory, work_dir, extra, fields=None):
+    """test_lmtp.start() with userdb extra fields per user."""
+    fields = fields or {}
+    saved = test_lmtp.start.__globals__["USERS"]
+    env = test_lmtp.start(roost_factory, work_dir, extra)
+    lines = []
+    for line in env.users.read_text().splitlines():
+        user = line.split("@")[0]
+        lines.append(line + fields.get(user, ""))
+    assert saved == ["john", "mary", "jörg"]
+    # passwd-file is read again when it changes
+    time.sleep(1.1)
+    env.users.write_text("\n".join(lines) + "\n")
+    return env
+
+
+def lmtp_session(env, rcpts, body):
+    s = socket.create_connection(("127.0.0.1", env.port), timeout=30)
+    _, buf = read_replies(s, 1)
+    cmds = "LHLO client.example\r\nMAIL FROM:<sender@example.org> SMTPUTF8\r\n"
+    cmds += "".join(f"RCPT TO:<{r}>\r\n" for r in rcpts)
+    s.sendall(cmds.encode())
+    replies, buf = read_replies(s, 2 + len(rcpts), buf)
+    rcpt_replies = replies[2:]
+    data_replies = []
+    if any(r[0] == 250 for r in rcpt_replies):
+        s.sendall(b"DATA\r\n")
+        (r354,), buf = read_replies(s, 1, buf)
+        assert r354[0] == 354
+        s.sendall(body + b".\r\n")
+        data_replies, buf = read_replies(s, sum(r[0] == 250 for r in rcpt_replies), buf)
+    s.sendall(b"QUIT\r\n")
+    s.close()
+    return rcpt_replies, data_replies
+
+
+WARN_SCRIPT = """#!/bin/sh
+echo "$@" >> {out}
+"""
+
+
+def lmtp_quota_conf(work_dir, extra=""):
+    out_dir = work_dir / "warnings"
+    out_dir.mkdir()
+    os.chown(out_dir, test_lmtp.VMAIL.pw_uid, test_lmtp.VMAIL.pw_gid)
+    script = work_dir / "quota-warning.sh"
+    script.write_text(WARN_SCRIPT.format(out=out_dir / "log"))
+    os.chmod(script, 0o755)
+    return (f"""auth_username_chars =
+mail_plugins = $mail_plugins quota
+plugin {{
+  quota = maildir:User quota
+  quota_rule = *:storage=10k
+  quota_rule2 = Trash:storage=+100M
+  quota_warning = storage=95%% quota-warning 95 %u
+  quota_warning2 = storage=80%% quota-warning 80 %u
+}}
+service quota-warning {{
+  executable = script {script}
+  unix_listener quota-warning {{
+    user = vmail
+  }}
+}}
+""" + extra, out_dir / "log")
+
+
+def test_lmtp_quota_data_rcpt_grace_userdb_warning(roost_factory, work_dir):
+    conf, warn_log = lmtp_quota_conf(work_dir, "lmtp_rcpt_check_quota = yes\n")
+    env = start_quota(roost_factory, work_dir, conf,
+                      {"mary": "userdb_quota_rule=*:storage=10M"})
+    # 8000 of 10240 bytes: crosses 80% (the warning runs once)
+    rcpt, data = lmtp_session(env, ["john@example.com"], msg("first", 8000))
+    assert [r[0] for r in rcpt + data] == [250, 250], (rcpt, data)
+    wait_for(lambda: warn_log.exists() and warn_log.read_text(), what="quota warning")
+    time.sleep(0.3)
+    assert warn_log.read_text() == "80 john@example.com\n"
+    # over the limit by less than quota_grace (10%): a delivery still fits
+    rcpt, data = lmtp_session(env, ["john@example.com"], msg("second", 2500))
+    assert [r[0] for r in rcpt + data] == [250, 250], (rcpt, data)
+    # over quota now: refused at RCPT (lmtp_rcpt_check_quota)
+    rcpt, data = lmtp_session(env, ["john@example.com", "mary@example.com"], msg("third", 100))
+    assert rcpt[0] == (552, "5.2.2 <john@example.com> Quota exceeded (mailbox for user is full)")
+    assert rcpt[1][0] == 250 and [d[0] for d in data] == [250]
+    # jörg is empty: RCPT passes, the 20k message is refused at DATA;
+    # mary's userdb quota_rule (10M) overrides the 10k rule
+    rcpt, data = lmtp_session(env, ["jörg@example.com", "mary@example.com"],
+                              msg("big", 20000))
+    assert [r[0] for r in rcpt] == [250, 250]
+    assert data[0] == (552, "5.2.2 <jörg@example.com> Quota exceeded (mailbox for user is full)")
+    assert data[1][0] == 250
+    assert env.uids("john") == [1, 2]
+    assert env.uids("mary") == [1, 2]
+    assert not os.path.exists(env.maildir("jörg") / "new") or \
+        os.listdir(env.maildir("jörg") / "new") == []
+    assert not os.listdir(env.maildir("jörg") / "tmp")
+    # each threshold ran once, when crossed (95% by the second delivery)
+    time.sleep(0.5)
+    assert warn_log.read_text() == "80 john@example.com\n95 john@example.com\n"
+    # maildirsize: the limits, then one line per delivery
+    lines = (env.maildir("john") / "maildirsize").read_text().splitlines()
+    assert lines[0] == "10240S"
+    used = sum(int(x.split()[0]) for x in lines[1:])
+    files = [env.maildir("john") / "new" / n for n in os.listdir(env.maildir("john") / "new")]
+    assert used == sum(os.path.getsize(f) for f in files)
+
+
+def test_lmtp_quota_at_data_without_rcpt_check(roost_factory, work_dir):
+    conf, _ = lmtp_quota_conf(work_dir, "quota_full_tempfail = no\n")
+    env = start_quota(roost_factory, work_dir, conf)
+    rcpt, data = lmtp_session(env, ["john@example.com"], msg("fill", 10500))
+    assert [r[0] for r in rcpt + data] == [250, 250]
+    # without lmtp_rcpt_check_quota the over-quota user is refused at DATA
+    rcpt, data = lmtp_session(env, ["john@example.com"], msg("more", 10))
+    assert rcpt[0][0] == 250
+    assert data == [(552, "5.2.2 <john@example.com> Quota exceeded (mailbox for user is full)")]
+
+
+def test_lda_quota_exit_codes(roost_factory, work_dir):
+    from test_lmtp import lda
+    conf, _ = lmtp_quota_conf(work_dir, "plugin {\n  quota_exceeded_message = Mailbox full, sorry\n}\n")
+    env = start_quota(roost_factory, work_dir, conf)
+    big = b"Subject: big\n\n" + b"x" * 20000 + b"\n"
+    p = lda(env, "-d", "john@example.com", stdin=big)
+    # EX_NOPERM as dovecot-lda with quota_full_tempfail = no
+    assert p.returncode == 77, p.stderr
+    assert b"Mailbox full, sorry" in p.stderr
+    assert lda(env, "-d", "john@example.com", stdin=b"Subject: s\n\nsmall\n").returncode == 0
+    # quota_full_tempfail = yes: EX_TEMPFAIL, the MTA keeps the message
+    with open(env.r.config_path, "a") as f:
+        f.write("quota_full_tempfail = yes\n")
+    assert lda(env, "-d", "john@example.com", stdin=big).returncode == 75
+    assert env.uids("john") == [1]
