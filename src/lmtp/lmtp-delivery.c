@@ -634,8 +634,13 @@ static void batch_commit_boxes(struct lmtp_delivery_batch *batch)
 		bb = array_idx_elem(&boxes, i);
 		if (rets[i] < 0) {
 			errstr = mailbox_get_last_error(bb->box, &error);
-			i_error("Saving to %s failed: %s", str_sanitize(pool_temp, bb->vname, 200),
-				errstr);
+			/* over quota is the user's state, not a server error */
+			if (error == MAIL_ERROR_NOQUOTA)
+				i_info("Saving to %s failed: %s",
+				       str_sanitize(pool_temp, bb->vname, 200), errstr);
+			else
+				i_error("Saving to %s failed: %s",
+					str_sanitize(pool_temp, bb->vname, 200), errstr);
 		}
 		array_foreach_elem(&bb->saved, entry) {
 			if (rets[i] < 0) {

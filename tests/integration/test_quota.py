@@ -216,3 +216,55 @@ def test_lda_quota_exit_codes(roost_factory, work_dir):
         f.write("quota_full_tempfail = yes\n")
     assert lda(env, "-d", "john@example.com", stdin=big).returncode == 75
     assert env.uids("john") == [1]
+
+
+def test_roostadm_and_doveadm_quota_get(roost_factory, work_dir):
+    """roostadm quota get prints doveadm's table; Dovecot's doveadm reads
+    the maildirsize Roost wrote (same limits: no recalculation) and
+    reports the same usage."""
+    import shutil
+    from storage_util import Doveadm
+    conf, _ = lmtp_quota_conf(work_dir)
+    env = start_quota(roost_factory, work_dir, conf)
+    for i, size in enumerate((3000, 2000)):
+        rcpt, data = lmtp_session(env, ["john@example.com"], msg(f"m{i}", size))
+        assert [r[0] for r in rcpt + data] == [250, 250]
+
+    def roostadm(*args):
+        return subprocess.run([build_path("src", "admin", "roostadm"), "-c",
+                               str(env.r.config_path), *args], capture_output=True, text=True,
+                              timeout=60)
+    p = roostadm("quota", "get", "-u", "john@example.com")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0].split() == ["Quota", "name", "Type", "Value", "Limit", "%"]
+    used = sum(os.path.getsize(env.maildir("john") / "new" / n)
+               for n in os.listdir(env.maildir("john") / "new"))
+    kib = (used + 1023) // 1024
+    assert lines[1].split() == ["User", "quota", "STORAGE", str(kib), "10", str(kib * 10)]
+    assert lines[2].split() == ["User", "quota", "MESSAGE", "2", "-", "0"]
+    # recalc rewrites maildirsize with one total line, owned by the user
+    msize = env.maildir("john") / "maildirsize"
+    assert len(msize.read_text().splitlines()) == 4  # limits, "0 0", two deliveries
+    p = roostadm("quota", "recalc", "-u", "john@example.com")
+    assert p.returncode == 0, p.stderr
+    assert msize.read_text() == f"10240S\n{used} 2\n"
+    assert os.stat(msize).st_uid == test_lmtp.VMAIL.pw_uid
+    assert roostadm("quota", "get", "-u", "nosuch@example.com").returncode == 67
+
+    # Dovecot on a copy of the Maildir (doveadm runs as nobody)
+    tmp_path = work_dir / "dovecot"
+    tmp_path.mkdir()
+    copy = tmp_path / "Maildir"
+    shutil.copytree(env.maildir("john"), copy)
+    with open(msize, "a") as f:
+        f.write("0 0\n")  # a line Dovecot must read (not recalculate)
+    shutil.copyfile(msize, copy / "maildirsize")
+    d = Doveadm(tmp_path, copy)
+    with open(d.conf, "a") as f:
+        f.write("mail_plugins = quota\nplugin {\n  quota = maildir:User quota\n"
+                "  quota_rule = *:storage=10k\n}\n")
+    out = d.run("quota", "get").splitlines()
+    assert out[1].split()[:5] == ["User", "quota", "STORAGE", str(kib), "10"], out
+    assert out[2].split()[:5] == ["User", "quota", "MESSAGE", "2", "-"], out
+    assert (copy / "maildirsize").read_text() == f"10240S\n{used} 2\n0 0\n"

@@ -303,6 +303,8 @@ static int maildirsize_recalculate(struct quota_user *quser, uint64_t *bytes_r,
 	maildirsize_append_change(str, (int64_t)*bytes_r, (int64_t)*count_r);
 	tmp_path = t_strdup_printf("%s.%ld.tmp", quser->maildirsize_path, (long)getpid());
 	fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ENOENT)
+		return 0; /* no Maildir yet (a first delivery's RCPT): nothing used */
 	if (fd < 0) {
 		*error_r = t_strdup_printf("open(%s) failed: %m", tmp_path);
 		return -1;
