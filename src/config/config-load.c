@@ -217,6 +217,23 @@ static bool config_executable_exists(struct config_tree *tree, const char *execu
 	return access(path, X_OK) == 0;
 }
 
+/* `executable = script PATH`: Dovecot's script service. The master does
+   not start it, but the quota plugin runs PATH itself for quota_warning
+   commands naming the service (lib-storage quota.h): fine when PATH is
+   there. */
+static bool config_script_service_exists(const char *executable)
+{
+	const char *path;
+
+	if (strncmp(executable, "script ", 7) != 0)
+		return false;
+	path = executable + 7;
+	while (*path == ' ')
+		path++;
+	path = t_strndup(path, strcspn(path, " "));
+	return path[0] == '/' && access(path, X_OK) == 0;
+}
+
 /* One warning per service the admin declares or changes whose program Roost
    does not have: the effective executable is the last one set in any
    `service NAME { }` of that name, built-in ones included. */
@@ -249,7 +266,8 @@ static void config_check_services(struct config_tree *tree, ARRAY_TYPE(settings_
 			/* Roost's own programs are checked by the master; another
 			   program is fine when it is there (tests, admins' scripts) */
 			if (config_executable_is_known(exec->value) ||
-			    config_executable_exists(tree, exec->value))
+			    config_executable_exists(tree, exec->value) ||
+			    config_script_service_exists(exec->value))
 				continue;
 			config_add_message(tree->pool, warnings, exec->file, exec->line,
 					   p_strdup_printf(tree->pool,
