@@ -268,3 +268,55 @@ def test_roostadm_and_doveadm_quota_get(roost_factory, work_dir):
     assert out[1].split()[:5] == ["User", "quota", "STORAGE", str(kib), "10"], out
     assert out[2].split()[:5] == ["User", "quota", "MESSAGE", "2", "-"], out
     assert (copy / "maildirsize").read_text() == f"10240S\n{used} 2\n0 0\n"
+
+
+def test_warning_through_script_socket(tmp_path):
+    """A quota_warning naming a service whose unix socket listens in
+    base_dir gets Dovecot's script protocol (what Dovecot's script service
+    reads): version, "noreply", one argument per line, an empty line."""
+    import socket as socketmod
+    import threading
+    run = tmp_path / "run"
+    run.mkdir()
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    listener = socketmod.socket(socketmod.AF_UNIX, socketmod.SOCK_STREAM)
+    listener.bind(str(run / "quota-warning"))
+    listener.listen(4)
+    listener.settimeout(30)
+    got = []
+
+    def serve():
+        conn, _ = listener.accept()
+        data = b""
+        while True:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        got.append(data)
+        conn.close()
+    t = threading.Thread(target=serve)
+    t.start()
+    conf = tmp_path / "roost.conf"
+    conf.write_text(f"base_dir = {run}\nmail_plugins = quota\n"
+                    "plugin {\n  quota = count:User quota\n  quota_rule = *:bytes=1000\n"
+                    "  quota_warning = storage=50%% quota-warning 50 %u\n}\n")
+    import subprocess as sp
+    parent, child = socketmod.socketpair()
+    proc = sp.Popen([build_path("src", "imap", "roost-imap-stdio"), "-u", "testuser", "-c",
+                     str(conf), "-o", f"mail_location=maildir:{maildir}"], stdin=child,
+                    stdout=child, stderr=sp.PIPE)
+    child.close()
+    f = parent.makefile("rb")
+    f.readline()
+    body = "x" * 600
+    parent.sendall(f"a APPEND INBOX {{{len(body)}+}}\r\n{body}\r\nb LOGOUT\r\n".encode())
+    replies = [f.readline() for _ in range(3)]
+    assert replies[0].startswith(b"a OK [APPENDUID "), replies
+    parent.close()
+    assert proc.wait(timeout=30) == 0
+    t.join(timeout=30)
+    listener.close()
+    assert got == [b"VERSION\tscript\t4\t0\nnoreply\n50\ntestuser\n\n"]
