@@ -320,3 +320,26 @@ def test_warning_through_script_socket(tmp_path):
     t.join(timeout=30)
     listener.close()
     assert got == [b"VERSION\tscript\t4\t0\nnoreply\n50\ntestuser\n\n"]
+
+
+def test_pop3_delete_frees_quota(tmp_path):
+    """With mail_plugins = quota, a POP3 DELE updates maildirsize."""
+    from test_pop3_stdio import Session as Pop3Session
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    sizes = []
+    for i, text in enumerate((b"Subject: a\n\nfirst\n", b"Subject: b\n\nsecond one\n")):
+        (maildir / "new" / f"17000000{i}.M{i}P1.host").write_bytes(text)
+        sizes.append(len(text))
+    (maildir / "maildirsize").write_text(f"100000S\n{sum(sizes)} 2\n")
+    conf = tmp_path / "roost.conf"
+    conf.write_text("mail_plugins = quota\nplugin {\n  quota = maildir:User quota\n"
+                    "  quota_rule = *:bytes=100000\n}\n")
+    s = Pop3Session(maildir, "-c", str(conf))
+    assert s.pop.stat()[0] == 2
+    s.pop.dele(1)
+    s.pop.quit()
+    assert s.wait() == 0
+    assert (maildir / "maildirsize").read_text() == \
+        f"100000S\n{sum(sizes)} 2\n-{sizes[0]} -1\n"
