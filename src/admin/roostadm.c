@@ -12,6 +12,7 @@
 #include "roost-config.h"
 #include "admin-auth.h"
 #include "admin-who.h"
+#include "admin-quota.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -49,6 +50,13 @@ const char *admin_base_dir(struct admin_context *ctx)
 	if (ctx->config == NULL)
 		admin_load_config(ctx);
 	return settings_get_value(ctx->config, &all_settings_table, NULL, "base_dir");
+}
+
+const struct config_tree *admin_config(struct admin_context *ctx)
+{
+	if (ctx->config == NULL)
+		admin_load_config(ctx);
+	return ctx->config;
 }
 
 static pid_t admin_master_pid(struct admin_context *ctx)
@@ -112,6 +120,8 @@ static const struct admin_command commands[] = {
 	{ "user", "user <user>", cmd_user },
 	{ "who", "who [<user mask>]", cmd_who },
 	{ "kick", "kick <user mask>", cmd_kick },
+	{ "quota get", "quota get -u <user>", cmd_quota_get },
+	{ "quota recalc", "quota recalc -u <user>", cmd_quota_recalc },
 };
 
 static void ATTR_NORETURN usage(int status)

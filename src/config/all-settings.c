@@ -22,7 +22,6 @@
 
 /* What a later release (or never) delivers: the future_note texts. */
 #define N_POLICY "the authentication policy server client"
-#define N_QUOTA "the quota plugin"
 #define N_SIEVE "Sieve filtering"
 #define N_METADATA "IMAP METADATA and mailbox attributes"
 #define N_SIS "single-instance attachment storage"
@@ -407,7 +406,7 @@ static const struct setting_def all_setting_defs[] = {
 	S(SET_STR_VARS, pop3_uidl_format, "%08Xu%08Xv", F),
 	S(SET_STR_VARS, postmaster_address, "postmaster@%{if;%d;ne;;%d;%{hostname}}", F),
 	M(SET_LIST, protocols, "imap pop3 lmtp", 0),
-	FUT(SET_BOOL, quota_full_tempfail, "no", F, N_QUOTA),
+	S(SET_BOOL, quota_full_tempfail, "no", F),
 	S(SET_STR_VARS, rawlog_dir, "", F),
 	S(SET_STR, recipient_delimiter, "+", F),
 	FUT(SET_STR_VARS, rejection_reason,

@@ -18,9 +18,10 @@ static const char *const roost_programs[] = {
 
 /* mail_plugins names whose feature is built into Roost: accepted without
    a warning, with no module to load (imap_zlib: IMAP COMPRESS=DEFLATE,
-   always offered). The quota and Sieve work add theirs here. */
+   always offered; quota and imap_quota: lib-storage's quota). The Sieve
+   work adds its own here. */
 static const char *const roost_mail_plugins[] = {
-	"imap_zlib", NULL,
+	"imap_zlib", "quota", "imap_quota", NULL,
 };
 
 /* Dovecot 2.3's mail plugins that Roost has not built yet: a configuration
@@ -28,7 +29,7 @@ static const char *const roost_mail_plugins[] = {
    warning, and the processes skip them until their module is installed in
    mail_plugin_dir. */
 static const char *const planned_mail_plugins[] = {
-	"acl", "imap_acl", "quota", "imap_quota", "quota_clone", "trash", "sieve",
+	"acl", "imap_acl", "quota_clone", "trash", "sieve",
 	"imap_sieve", "imap_filter_sieve", "fts", "fts_lucene", "fts_solr", "fts_squat",
 	"zlib", "mail_compress", "mail_crypt", "mail_crypt_acl", "notify",
 	"notify_status", "mail_log", "push_notification", "push_notification_lua",
@@ -216,6 +217,23 @@ static bool config_executable_exists(struct config_tree *tree, const char *execu
 	return access(path, X_OK) == 0;
 }
 
+/* `executable = script PATH`: Dovecot's script service. The master does
+   not start it, but the quota plugin runs PATH itself for quota_warning
+   commands naming the service (lib-storage quota.h): fine when PATH is
+   there. */
+static bool config_script_service_exists(const char *executable)
+{
+	const char *path;
+
+	if (strncmp(executable, "script ", 7) != 0)
+		return false;
+	path = executable + 7;
+	while (*path == ' ')
+		path++;
+	path = t_strndup(path, strcspn(path, " "));
+	return path[0] == '/' && access(path, X_OK) == 0;
+}
+
 /* One warning per service the admin declares or changes whose program Roost
    does not have: the effective executable is the last one set in any
    `service NAME { }` of that name, built-in ones included. */
@@ -248,7 +266,8 @@ static void config_check_services(struct config_tree *tree, ARRAY_TYPE(settings_
 			/* Roost's own programs are checked by the master; another
 			   program is fine when it is there (tests, admins' scripts) */
 			if (config_executable_is_known(exec->value) ||
-			    config_executable_exists(tree, exec->value))
+			    config_executable_exists(tree, exec->value) ||
+			    config_script_service_exists(exec->value))
 				continue;
 			config_add_message(tree->pool, warnings, exec->file, exec->line,
 					   p_strdup_printf(tree->pool,

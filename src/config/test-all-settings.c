@@ -237,10 +237,12 @@ static void test_known_programs(void)
 	test_assert(!config_executable_is_known("script /usr/local/bin/quota-warning.sh"));
 	test_assert(!config_executable_is_known("/usr/local/bin/imap"));
 	test_assert(!config_mail_plugin_is_available("sieve"));
-	test_assert(!config_mail_plugin_is_available("quota"));
+	test_assert(config_mail_plugin_is_available("quota"));
+	test_assert(config_mail_plugin_is_available("imap_quota"));
 	test_assert(config_mail_plugin_is_planned("sieve"));
-	test_assert(config_mail_plugin_is_planned("quota"));
-	test_assert(config_mail_plugin_is_planned("imap_quota"));
+	test_assert(!config_mail_plugin_is_planned("quota"));
+	test_assert(!config_mail_plugin_is_planned("imap_quota"));
+	test_assert(config_mail_plugin_is_planned("quota_clone"));
 	test_assert(!config_mail_plugin_is_planned("nosuch"));
 	test_assert(!config_mail_plugin_is_planned("test_deliver"));
 	test_assert(config_mail_plugin_is_available("imap_zlib"));

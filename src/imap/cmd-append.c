@@ -55,6 +55,9 @@ static const char *append_storage_error(struct mailbox *box, bool open)
 	if (open && error == MAIL_ERROR_NOTFOUND)
 		return t_strdup_printf("NO [TRYCREATE] Mailbox doesn't exist: %s.",
 				       str_sanitize(pool_temp, mailbox_get_vname(box), 100));
+	if (error == MAIL_ERROR_NOQUOTA || error == MAIL_ERROR_NOSPACE)
+		return t_strdup_printf("NO [OVERQUOTA] %s%s", text,
+				       text[0] != '\0' && text[strlen(text) - 1] == '.' ? "" : ".");
 	return t_strdup_printf("NO %s", text);
 }
 
@@ -160,6 +163,9 @@ int imap_append_literal_begin(struct client *client, const char *line, size_t le
 		if (error == NULL && limit != 0 && size > limit)
 			error = "NO [TOOBIG] Mail size is larger than the maximum size allowed by "
 				"server configuration.";
+		/* quota: refused before the data comes too, as Dovecot */
+		if (error == NULL && mailbox_save_check_size(state->t, size) < 0)
+			error = append_storage_error(state->box, false);
 		if (error == NULL) {
 			state->save = mailbox_save_begin(state->t, &params);
 			if (state->save == NULL)

@@ -3,6 +3,7 @@
 
 #include "lib.h"
 #include "imap-client.h"
+#include "imap-quota.h"
 #include "imap-commands.h"
 #include "imap-condstore.h"
 #include "deflate-stream.h"
@@ -47,6 +48,8 @@ static const char *client_capability_list(const struct client *client)
 	str_append(str, " LIST-EXTENDED LIST-STATUS CREATE-SPECIAL-USE STATUS=SIZE BINARY APPENDLIMIT");
 	if (limit != 0)
 		str_printfa(str, "=%llu", (unsigned long long)limit);
+	if (imap_quota_enabled(client))
+		str_append(str, " QUOTA");
 	return str_c(str);
 }
 
@@ -501,6 +504,9 @@ void client_send_storage_error(struct client *client, struct mailbox *box)
 	case MAIL_ERROR_NOSPACE:
 	case MAIL_ERROR_NOQUOTA:
 		code = "[OVERQUOTA] ";
+		/* Dovecot's text ends with its timing and a period */
+		if (text[0] != '\0' && text[strlen(text) - 1] != '.')
+			text = t_strdup_printf("%s.", text);
 		break;
 	case MAIL_ERROR_LIMIT:
 		code = "[LIMIT] ";

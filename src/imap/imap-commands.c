@@ -4,6 +4,7 @@
 
 #include "lib.h"
 #include "imap-commands.h"
+#include "imap-quota.h"
 #include "imap-list.h"
 #include "imap-condstore.h"
 #include "imap-esearch.h"
@@ -798,6 +799,10 @@ const struct imap_command *imap_command_find(const char *name)
 	for (i = 0; i < N_ELEMENTS(imap_commands); i++) {
 		if (strcasecmp(imap_commands[i].name, name) == 0)
 			return &imap_commands[i];
+	}
+	for (i = 0; imap_quota_commands[i].name != NULL; i++) {
+		if (strcasecmp(imap_quota_commands[i].name, name) == 0)
+			return &imap_quota_commands[i];
 	}
 	return NULL;
 }

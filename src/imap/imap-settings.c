@@ -41,6 +41,7 @@ static const struct setting_def imap_defs[] = {
     DEF(SET_BOOL, imap_literal_minus, "no"),
     DEF(SET_STR, imap_id_send, "name *"),
     DEF(SET_BOOL, mail_debug, "no"),
+    DEF(SET_LIST, mail_plugins, ""),
     {.type = SET_FREE_FORM, .key = "plugin", .offset = offsetof(struct imap_settings, plugin)},
     {.key = NULL},
 };

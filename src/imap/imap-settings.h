@@ -16,6 +16,8 @@ struct imap_settings {
 	bool imap_literal_minus;
 	const char *imap_id_send;
 	bool mail_debug;
+	/* "imap_quota" offers QUOTA; "quota" enforces it (lib-storage) */
+	const char *const *mail_plugins;
 	/* plugin { } ("key", "value", ..., NULL): quota_max_mail_size is the
 	   APPENDLIMIT */
 	const char *const *plugin;

@@ -10,6 +10,8 @@
 
 #include "lib.h"
 #include "imap-client.h"
+#include "imap-quota.h"
+#include "mail-storage-hooks.h"
 #include "imap-settings.h"
 #include "ioloop.h"
 #include "mail-storage-settings.h"
@@ -108,10 +110,12 @@ int main(int argc, char *argv[])
 			       &error) < 0)
 		i_fatal("settings: %s", error);
 	imap_set = setp;
+	imap_plugins_init(imap_set, tree);
 	config_tree_free(&tree);
 
 	if (mail_user_create(storage_set, user_name, getenv("HOME"), &user, &error) < 0)
 		i_fatal("user %s: %s", user_name, error);
+	mail_user_plugins_init(user, NULL);
 
 	ioloop = io_loop_create();
 	client = client_create(STDIN_FILENO, STDOUT_FILENO, user, imap_set);
@@ -127,6 +131,7 @@ int main(int argc, char *argv[])
 	if (client != NULL)
 		client_destroy(&client);
 	io_loop_destroy(&ioloop);
+	imap_plugins_deinit();
 	pool_unref(&pool);
 	return 0;
 }

@@ -29,6 +29,8 @@
 #include "mail-storage-settings.h"
 #include "mail-user.h"
 #include "imap-client.h"
+#include "imap-quota.h"
+#include "mail-storage-hooks.h"
 #include "imap-settings.h"
 
 #define POSTLOGIN_SERVICE "imap"
@@ -73,6 +75,7 @@ static void imap_session_start(struct postlogin_session *session)
 		postlogin_session_end(&session);
 		return;
 	}
+	mail_user_plugins_init(mail_user, session->user.fields);
 	client = client_create(hclient->client_fd, hclient->client_fd, mail_user, imap_set);
 	client->session_id = p_strdup(client->pool, session->session_id);
 	if (!client_add_pipelined_input(client, hclient->input, hclient->req.client_input_size))
@@ -129,9 +132,11 @@ int main(int argc, char *argv[])
 			       &error) < 0)
 		i_fatal("settings: %s", error);
 	imap_set = setp;
+	imap_plugins_init(imap_set, config);
 	master_service_init_finish(service);
 	master_service_run(service, client_connected);
 	postlogin_service_deinit(&postlogin);
+	imap_plugins_deinit();
 	master_service_deinit(&service);
 	pool_unref(&pool);
 	return 0;

@@ -149,6 +149,30 @@ void hook_mailbox_opened(struct mailbox *box)
 	}
 }
 
+int hook_mailbox_transaction_precommit(struct mailbox *box,
+				       const struct mailbox_transaction_sizes *sizes)
+{
+	if (!array_is_created(&hooks_list))
+		return 0;
+	array_foreach(&hooks_list, entry) {
+		if (entry->hooks->mailbox_transaction_precommit != NULL &&
+		    entry->hooks->mailbox_transaction_precommit(box, sizes) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void hook_mailbox_transaction_committed(struct mailbox *box,
+					const struct mailbox_transaction_sizes *sizes)
+{
+	if (!array_is_created(&hooks_list))
+		return;
+	array_foreach(&hooks_list, entry) {
+		if (entry->hooks->mailbox_transaction_committed != NULL)
+			entry->hooks->mailbox_transaction_committed(box, sizes);
+	}
+}
+
 const char *mail_user_plugin_getenv(struct mail_user *user, const char *key)
 {
 	struct user_plugin_state *state = user_state_find(user, NULL);

@@ -17,6 +17,21 @@ struct module;
 struct mail_user;
 struct mailbox;
 
+/* What a transaction changes in a mailbox (for quota). Moves within one
+   mailbox count nowhere; a move between two is moved_in for the
+   destination and removed for the source (its own committed call). */
+struct mailbox_transaction_sizes {
+	/* saved and copied messages */
+	uint64_t added_bytes, added_vbytes;
+	uint32_t added_count;
+	/* moved here from other mailboxes */
+	uint64_t moved_in_bytes, moved_in_vbytes;
+	uint32_t moved_in_count;
+	/* expunged, or moved out to another mailbox */
+	uint64_t removed_bytes, removed_vbytes;
+	uint32_t removed_count;
+};
+
 struct mail_storage_hooks {
 	/* the user is set up (namespaces ready): a plugin attaches its state */
 	void (*mail_user_created)(struct mail_user *user);
@@ -24,6 +39,14 @@ struct mail_storage_hooks {
 	void (*mail_user_deinit)(struct mail_user *user);
 	/* a mailbox was opened (synced with the disk) */
 	void (*mailbox_opened)(struct mailbox *box);
+	/* before a commit that adds messages, before anything is renamed
+	   into the Maildir: returns -1 with the mailbox's error set (e.g.
+	   MAIL_ERROR_NOQUOTA) to make the commit fail */
+	int (*mailbox_transaction_precommit)(struct mailbox *box,
+					     const struct mailbox_transaction_sizes *sizes);
+	/* after a successful commit that added or removed messages */
+	void (*mailbox_transaction_committed)(struct mailbox *box,
+					      const struct mailbox_transaction_sizes *sizes);
 };
 
 /* Registers hooks; module is the plugin's (for logs), may be NULL. The
@@ -56,6 +79,11 @@ void mail_user_plugins_init(struct mail_user *user, const char *const *userdb_fi
 void hook_mail_user_deinit(struct mail_user *user);
 /* Called by mailbox_open() after a successful open. */
 void hook_mailbox_opened(struct mailbox *box);
+/* Called by the commit: -1 when a hook refused it (its error is set). */
+int hook_mailbox_transaction_precommit(struct mailbox *box,
+				       const struct mailbox_transaction_sizes *sizes);
+void hook_mailbox_transaction_committed(struct mailbox *box,
+					const struct mailbox_transaction_sizes *sizes);
 
 /* A plugin setting for the user: the userdb field key, else `plugin {
    key = }`; NULL when neither is set. */

@@ -48,6 +48,9 @@ enum mailbox_flags {
 	   session has claimed (as of its open), and claims nothing (EXAMINE,
 	   STATUS, POP3, LMTP), as Dovecot does. */
 	MAILBOX_FLAG_DROP_RECENT = 0x04,
+	/* a delivery (LMTP, roost-lda): quota_grace applies, as Dovecot's
+	   MAILBOX_FLAG_POST_SESSION */
+	MAILBOX_FLAG_POST_SESSION = 0x08,
 };
 
 /* ---- mailbox handles ---- */
@@ -198,6 +201,11 @@ struct mail_save_params {
 struct mail_save_context *mailbox_save_begin(struct mailbox_transaction *t,
 					     const struct mail_save_params *params);
 int mailbox_save_write(struct mail_save_context *ctx, const void *data, size_t size);
+/* Whether one more message of size bytes may be saved in the transaction
+   (the plugins' precommit hooks, i.e. quota, asked before the data comes,
+   as for an IMAP literal). Returns 0, or -1 with the mailbox's error
+   (MAIL_ERROR_NOQUOTA). The commit checks again. */
+int mailbox_save_check_size(struct mailbox_transaction *t, uint64_t size);
 /* The message is complete (written and fsynced to tmp/). It becomes
    visible at commit. */
 int mailbox_save_finish(struct mail_save_context **ctx);

@@ -250,7 +250,7 @@ int main(int argc, char *argv[])
 	msg.session_id = "lda";
 	/* as dovecot-lda: a plugin that cannot be loaded is a temporary
 	   failure (the MTA keeps the message) */
-	if (lmtp_delivery_plugins_load(set, &error) < 0) {
+	if (lmtp_delivery_plugins_load(set, tree, &error) < 0) {
 		i_error("%s", error);
 		i_close_fd(&msg.fd);
 		pool_unref(&pool);

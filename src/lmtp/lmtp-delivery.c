@@ -8,6 +8,7 @@
 #include "mail-user.h"
 #include "mail-storage-hooks.h"
 #include "mail-deliver-hooks.h"
+#include "quota.h"
 #include "config-load.h"
 #include "module-dir.h"
 #include "smtp-parser.h"
@@ -147,11 +148,33 @@ void lmtp_delivery_error_reply(enum mail_error error, struct lmtp_delivery_resul
 
 /* ---- plugins ---- */
 
-int lmtp_delivery_plugins_load(const struct lmtp_settings *set, const char **error_r)
+/* quota_full_tempfail: the MTA keeps over-quota mail and retries */
+static void quota_reply_adjust(const struct lmtp_settings *set,
+			       struct lmtp_delivery_result *result)
+{
+	if (set->quota_full_tempfail && result->code == 552 &&
+	    strcmp(result->enh, "5.2.2") == 0) {
+		result->code = 452;
+		result->enh = "4.2.2";
+	}
+}
+
+static bool quota_initialized;
+
+int lmtp_delivery_plugins_load(const struct lmtp_settings *set, const struct config_tree *tree,
+			       const char **error_r)
 {
 	ARRAY_TYPE(const_string) names;
 
 	mail_storage_plugin_settings_set(set->plugin);
+	if (quota_plugin_wanted(set->mail_plugins, "quota")) {
+		struct quota_plugin_settings qset;
+
+		quota_plugin_settings_from_config(tree, pool_temp, &qset);
+		qset.base_dir = set->base_dir;
+		quota_plugin_init(&qset);
+		quota_initialized = true;
+	}
 	p_array_init(&names, pool_temp, 8);
 	for (const char *const *n = set->mail_plugins; n != NULL && *n != NULL; n++) {
 		const char *name = *n;
@@ -173,6 +196,10 @@ int lmtp_delivery_plugins_load(const struct lmtp_settings *set, const char **err
 
 void lmtp_delivery_plugins_unload(void)
 {
+	if (quota_initialized) {
+		quota_plugin_deinit();
+		quota_initialized = false;
+	}
 	mail_storage_plugins_unload();
 }
 
@@ -352,7 +379,7 @@ static struct batch_box *batch_get_box(struct lmtp_delivery_batch *batch, struct
 		if (bb->user == bu && strcmp(bb->vname, vname) == 0)
 			return bb;
 	}
-	box = mailbox_alloc(bu->user, vname, 0);
+	box = mailbox_alloc(bu->user, vname, MAILBOX_FLAG_POST_SESSION);
 	ret = batch_box_open(batch->set, box, error_r);
 	if (ret <= 0) {
 		mailbox_free(&box);
@@ -602,14 +629,27 @@ static void batch_commit_boxes(struct lmtp_delivery_batch *batch)
 		enum mail_error error = MAIL_ERROR_TEMP;
 		unsigned int n = 0;
 
+		const char *errstr = NULL;
+
 		bb = array_idx_elem(&boxes, i);
 		if (rets[i] < 0) {
-			i_error("Saving to %s failed: %s", str_sanitize(pool_temp, bb->vname, 200),
-				mailbox_get_last_error(bb->box, &error));
+			errstr = mailbox_get_last_error(bb->box, &error);
+			/* over quota is the user's state, not a server error */
+			if (error == MAIL_ERROR_NOQUOTA)
+				i_info("Saving to %s failed: %s",
+				       str_sanitize(pool_temp, bb->vname, 200), errstr);
+			else
+				i_error("Saving to %s failed: %s",
+					str_sanitize(pool_temp, bb->vname, 200), errstr);
 		}
 		array_foreach_elem(&bb->saved, entry) {
 			if (rets[i] < 0) {
 				entry_fail(entry, error == MAIL_ERROR_NONE ? MAIL_ERROR_TEMP : error);
+				if (error == MAIL_ERROR_NOQUOTA) {
+					/* quota_exceeded_message */
+					entry->result->text = p_strdup(entry->pool, errstr);
+					quota_reply_adjust(batch->set, entry->result);
+				}
 				continue;
 			}
 			entry->result->code = 250;
@@ -766,6 +806,7 @@ int lmtp_delivery_rcpt_check_quota(const struct lmtp_settings *set,
 			result_r->code = reply.code;
 			result_r->enh = p_strdup(pool, reply.enh);
 			result_r->text = p_strdup(pool, reply.text);
+			quota_reply_adjust(set, result_r);
 			ret = -1;
 		}
 		mail_user_free(&user);

@@ -18,6 +18,7 @@
 
 struct lmtp_settings;
 struct mail_storage_settings;
+struct config_tree;
 
 struct lmtp_delivery_message {
 	/* the message body (after dot-unstuffing), in a file */
@@ -90,7 +91,8 @@ int lmtp_delivery_rcpt_check_quota(const struct lmtp_settings *set,
    whose module is missing is skipped with a warning; any other missing
    plugin is an error ("Plugin 'x' not found from directory D"), which
    stops the process as in Dovecot. Returns 0 or -1 with *error_r. */
-int lmtp_delivery_plugins_load(const struct lmtp_settings *set, const char **error_r);
+int lmtp_delivery_plugins_load(const struct lmtp_settings *set, const struct config_tree *tree,
+			       const char **error_r);
 void lmtp_delivery_plugins_unload(void);
 
 /* The reply for a storage failure of kind error (the one mapping used for

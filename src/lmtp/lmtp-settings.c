@@ -39,6 +39,7 @@ static const struct setting_def lmtp_setting_defs[] = {
 	DEF(SET_BOOL, lmtp_save_to_detail_mailbox, "no"),
 	DEF(SET_BOOL, lmtp_add_received_header, "yes"),
 	DEF(SET_BOOL, lmtp_rcpt_check_quota, "no"),
+	DEF(SET_BOOL, quota_full_tempfail, "no"),
 	DEF(SET_BOOL, lda_mailbox_autocreate, "no"),
 	DEF(SET_BOOL, lda_mailbox_autosubscribe, "no"),
 	DEF(SET_BOOL, mail_debug, "no"),

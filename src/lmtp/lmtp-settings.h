@@ -22,6 +22,8 @@ struct lmtp_settings {
 	bool lmtp_save_to_detail_mailbox;
 	bool lmtp_add_received_header;
 	bool lmtp_rcpt_check_quota;
+	/* over quota: 452 4.2.2 (roost-lda: 75) instead of 552 5.2.2 (77) */
+	bool quota_full_tempfail;
 	bool lda_mailbox_autocreate;
 	bool lda_mailbox_autosubscribe;
 	bool mail_debug;

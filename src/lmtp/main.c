@@ -100,7 +100,7 @@ int main(int argc, char *argv[])
 		AUTH_MASTER_DEFAULT_TIMEOUT_MSECS);
 	/* as Dovecot's lmtp: a plugin that cannot be loaded stops the process
 	   before it greets anyone (the MTA retries later) */
-	if (lmtp_delivery_plugins_load(globals.set, &error) < 0)
+	if (lmtp_delivery_plugins_load(globals.set, tree, &error) < 0)
 		i_fatal("%s", error);
 	/* deliveries create files with explicit modes; nothing group/world-writable */
 	umask(0077);

@@ -25,6 +25,8 @@
 
 #include "mail-storage-settings.h"
 #include "mail-user.h"
+#include "mail-storage-hooks.h"
+#include "quota.h"
 #include "pop3-client.h"
 #include "pop3-settings.h"
 
@@ -80,6 +82,7 @@ static void pop3_session_start(struct postlogin_session *session)
 		postlogin_session_end(&session);
 		return;
 	}
+	mail_user_plugins_init(mail_user, session->user.fields);
 	psession = i_new(struct pop3_session, 1);
 	psession->session = session;
 	psession->user = mail_user;
@@ -146,9 +149,20 @@ int main(int argc, char *argv[])
 			       &error) < 0)
 		i_fatal("settings: %s", error);
 	pop3_set = setp;
+	/* the quota plugin keeps maildirsize right when POP3 deletes */
+	mail_storage_plugin_settings_set(pop3_set->plugin);
+	bool quota = quota_plugin_wanted(pop3_set->mail_plugins, "quota");
+	if (quota) {
+		struct quota_plugin_settings qset;
+
+		quota_plugin_settings_from_config(config, pool, &qset);
+		quota_plugin_init(&qset);
+	}
 	master_service_init_finish(service);
 	master_service_run(service, client_connected);
 	postlogin_service_deinit(&postlogin);
+	if (quota)
+		quota_plugin_deinit();
 	master_service_deinit(&service);
 	pool_unref(&pool);
 	return 0;

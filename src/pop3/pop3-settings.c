@@ -24,6 +24,8 @@ static const struct setting_def pop3_defs[] = {
 	DEF_E(pop3_delete_type, "default", "default:flag:expunge"),
 	DEF(SET_STR, pop3_deleted_flag, ""),
 	DEF_E(pop3_uidl_duplicates, "allow", "allow:rename"),
+	DEF(SET_LIST, mail_plugins, ""),
+	{ .type = SET_FREE_FORM, .key = "plugin", .offset = offsetof(struct pop3_settings, plugin) },
 	{ .key = NULL },
 };
 

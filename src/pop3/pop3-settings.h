@@ -35,6 +35,9 @@ struct pop3_settings {
 	const char *pop3_delete_type;
 	const char *pop3_deleted_flag;
 	const char *pop3_uidl_duplicates;
+	/* "quota": expunges update the quota (lib-storage quota.h) */
+	const char *const *mail_plugins;
+	const char *const *plugin;
 
 	/* parsed by the table's check */
 	enum pop3_client_workarounds parsed_workarounds;

@@ -17,6 +17,8 @@
 #include "settings.h"
 #include "mail-storage-settings.h"
 #include "mail-user.h"
+#include "mail-storage-hooks.h"
+#include "quota.h"
 #include "pop3-client.h"
 #include "pop3-settings.h"
 
@@ -111,12 +113,21 @@ int main(int argc, char *argv[])
 			       &error) < 0)
 		i_fatal("settings: %s", error);
 	pop3_set = setp;
+	mail_storage_plugin_settings_set(pop3_set->plugin);
+	bool quota = quota_plugin_wanted(pop3_set->mail_plugins, "quota");
+	if (quota) {
+		struct quota_plugin_settings qset;
+
+		quota_plugin_settings_from_config(tree, pool, &qset);
+		quota_plugin_init(&qset);
+	}
 	config_tree_free(&tree);
 	if (storage_set->mail_location[0] == '\0')
 		i_fatal("mail_location is not set (use -o mail_location=...)");
 
 	if (mail_user_create(storage_set, username, getenv("HOME"), &user, &error) < 0)
 		i_fatal("%s", error);
+	mail_user_plugins_init(user, NULL);
 	master_service_init_finish(service);
 
 	memset(&params, 0, sizeof(params));
@@ -131,6 +142,8 @@ int main(int argc, char *argv[])
 	master_service_run(service, NULL);
 
 	mail_user_free(&user);
+	if (quota)
+		quota_plugin_deinit();
 	master_service_deinit(&service);
 	pool_unref(&pool);
 	return 0;

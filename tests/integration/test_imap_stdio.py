@@ -1048,15 +1048,24 @@ def test_sort_thread_dialogue_matches_dovecot():
 
 
 def compare_with_dovecot(dialogue, messages=(MSG1, MSG2, MSG3), keep_highestmodseq=False,
-                         mtimes=None):
+                         mtimes=None, dovecot_config="", roost_config="", min_lines=30,
+                         check=None):
+    """mtimes: the messages' arrival times; dovecot_config / roost_config:
+    more configuration for each server (Roost's stdio does not expand
+    $mail_plugins); check(tmp_path) runs after both dialogues, on the two
+    Maildirs."""
     tmp_path = pathlib.Path(tempfile.mkdtemp(prefix="roost-imap-cmp-", dir="/tmp"))
     try:
-        _compare_with_dovecot(tmp_path, dialogue, messages, keep_highestmodseq, mtimes)
+        _compare_with_dovecot(tmp_path, dialogue, messages, keep_highestmodseq, mtimes,
+                              dovecot_config, roost_config, min_lines)
+        if check is not None:
+            check(tmp_path)
     finally:
         shutil.rmtree(tmp_path)
 
 
-def _compare_with_dovecot(tmp_path, dialogue, messages, keep_highestmodseq, mtimes=None):
+def _compare_with_dovecot(tmp_path, dialogue, messages, keep_highestmodseq, mtimes=None,
+                          dovecot_config="", roost_config="", min_lines=30):
     base = tmp_path / "base"
     for sub in ("cur", "new", "tmp"):
         (base / sub).mkdir(parents=True)
@@ -1067,7 +1076,8 @@ def _compare_with_dovecot(tmp_path, dialogue, messages, keep_highestmodseq, mtim
     shutil.copytree(base, dove_md)
     conf = tmp_path / "dovecot" / "dovecot.conf"
     conf.write_text(f"mail_location = maildir:{dove_md}\nlog_path = {tmp_path}/dovecot.log\n"
-                    "ssl = no\nnamespace inbox {\n  inbox = yes\n  separator = .\n}\n")
+                    "ssl = no\nnamespace inbox {\n  inbox = yes\n  separator = .\n}\n" +
+                    dovecot_config)
     for root, dirs, files in os.walk(tmp_path / "dovecot"):
         os.chown(root, NOBODY, NOBODY)
         for name in files:
@@ -1078,13 +1088,17 @@ def _compare_with_dovecot(tmp_path, dialogue, messages, keep_highestmodseq, mtim
     dovecot_imap = os.environ.get("DOVECOT_IMAP", "/usr/lib/dovecot/imap")
     dove = run_dialogue([dovecot_imap, "-c", str(conf)], env=env, user=NOBODY,
                         dialogue=dialogue)
-    roost = run_dialogue([stdio_path(), "-u", "testuser", "-o",
-                          f"mail_location=maildir:{roost_md}"], dialogue=dialogue)
+    roost_cmd = [stdio_path(), "-u", "testuser", "-o", f"mail_location=maildir:{roost_md}"]
+    if roost_config:
+        roost_conf = tmp_path / "roost.conf"
+        roost_conf.write_text(roost_config)
+        roost_cmd += ["-c", str(roost_conf)]
+    roost = run_dialogue(roost_cmd, dialogue=dialogue)
     dn = normalise(dove, keep_highestmodseq)
     rn = normalise(roost, keep_highestmodseq)
     # CAPABILITY lists differ by design (part 2 adds the rest): compare
     # everything else line by line
-    assert len(dn) > 30
+    assert len(dn) > min_lines
     diff = "\n".join(difflib.unified_diff([x.decode(errors="replace") for x in dn],
                                          [x.decode(errors="replace") for x in rn],
                                          "dovecot", "roost", lineterm="", n=1))

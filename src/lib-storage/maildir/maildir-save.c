@@ -22,6 +22,7 @@
 #include "maildir-sync.h"
 #include "mail-storage-settings.h"
 #include "mail-cache-fill.h"
+#include "mail-storage-hooks.h"
 #include "message-parser.h"
 #include "message-header-parser.h"
 #include "message-size.h"
@@ -104,6 +105,8 @@ struct mailbox_transaction {
 	struct mail_index_header_info hdr;
 	struct dir_set dirs;
 	ARRAY(struct maildir_uidlist_rec) recs;
+	/* what the commit removed (expunges, for the committed hooks) */
+	struct mailbox_transaction_sizes sizes;
 };
 
 struct mail_save_context {
@@ -837,6 +840,9 @@ static void commit_expunges(struct mailbox_transaction *t, struct mail_index_tra
 			mailbox_set_syscall_error(box, "unlink", path);
 			continue;
 		}
+		t->sizes.removed_bytes += rec->physical_size;
+		t->sizes.removed_vbytes += rec->virtual_size;
+		t->sizes.removed_count++;
 		maildir_index_expunge(box, it, rec);
 	}
 }
@@ -1156,6 +1162,73 @@ static void commit_release(struct mailbox_transaction *t)
 		unlock_all(&t->locked);
 }
 
+/* The saves' sizes: saved/copied and moved in from other mailboxes (a
+   move whose source was expunged meanwhile left out when skip_skipped). */
+static void commit_added_sizes(struct mailbox_transaction *t, bool skip_skipped,
+			       struct mailbox_transaction_sizes *sizes)
+{
+	array_foreach(&t->saves, item) {
+		if (item->move_src == NULL) {
+			sizes->added_bytes += item->physical_size;
+			sizes->added_vbytes += item->virtual_size;
+			sizes->added_count++;
+		} else if (item->move_src != t->box && !(skip_skipped && item->move_skipped)) {
+			sizes->moved_in_bytes += item->physical_size;
+			sizes->moved_in_vbytes += item->virtual_size;
+			sizes->moved_in_count++;
+		}
+	}
+}
+
+/* The committed hooks (quota) of the mailbox and of the moves' sources. */
+static void commit_sizes_hooks(struct mailbox_transaction *t)
+{
+	struct mailbox_transaction_sizes sizes = t->sizes;
+	struct mailbox *src;
+
+	commit_added_sizes(t, true, &sizes);
+	if (sizes.added_count + sizes.moved_in_count + sizes.removed_count > 0)
+		hook_mailbox_transaction_committed(t->box, &sizes);
+	array_foreach_elem(&t->boxes, src) {
+		if (src == t->box)
+			continue;
+		memset(&sizes, 0, sizeof(sizes));
+		array_foreach(&t->saves, item) {
+			if (item->move_src == src && !item->move_skipped) {
+				sizes.removed_bytes += item->physical_size;
+				sizes.removed_vbytes += item->virtual_size;
+				sizes.removed_count++;
+			}
+		}
+		if (sizes.removed_count > 0)
+			hook_mailbox_transaction_committed(src, &sizes);
+	}
+}
+
+/* Before any step: the precommit hooks (quota) may refuse the saves. */
+static int commit_precheck(struct mailbox_transaction *t)
+{
+	struct mailbox_transaction_sizes sizes;
+
+	memset(&sizes, 0, sizeof(sizes));
+	commit_added_sizes(t, false, &sizes);
+	if (sizes.added_count + sizes.moved_in_count == 0)
+		return 0;
+	return hook_mailbox_transaction_precommit(t->box, &sizes);
+}
+
+int mailbox_save_check_size(struct mailbox_transaction *t, uint64_t size)
+{
+	struct mailbox_transaction_sizes sizes;
+
+	memset(&sizes, 0, sizeof(sizes));
+	commit_added_sizes(t, false, &sizes);
+	sizes.added_bytes += size;
+	sizes.added_vbytes += size;
+	sizes.added_count++;
+	return hook_mailbox_transaction_precommit(t->box, &sizes);
+}
+
 /* Step 6: flag changes, expunges, the index transactions, unlock. */
 static void commit_finish(struct mailbox_transaction *t, pool_t pool,
 			  struct mail_transaction_commit_changes *changes)
@@ -1204,6 +1277,8 @@ static void commit_finish(struct mailbox_transaction *t, pool_t pool,
 			array_push(&changes->modified_uids, &uid);
 	}
 	unlock_all(&t->locked);
+	/* unlocked: a hook may open these mailboxes again (quota count) */
+	commit_sizes_hooks(t);
 }
 
 static int commit_cmp_path(const void *p1, const void *p2)
@@ -1268,6 +1343,17 @@ void mailbox_transactions_commit(struct mailbox_transaction **ts, unsigned int c
 		}
 	}
 	qsort(order, count, sizeof(*order), commit_cmp_path);
+	for (unsigned int i = 0; i < count; i++) {
+		if (commit_precheck(ts[i]) < 0) {
+			/* refused before anything was done: nothing to undo */
+			for (unsigned int j = 0; j < count; j++) {
+				if (order[j] == ts[i])
+					done[j] = true;
+			}
+			failed[i] = true;
+			left--;
+		}
+	}
 	while (left > 0) {
 		/* a mailbox appears once per round: its lock is not
 		   reentrant */
