@@ -1250,3 +1250,65 @@ def test_metadata_disabled_matches_dovecot(conf, expect):
         assert not (md / "dovecot-attributes").exists()
     finally:
         shutil.rmtree(tmp)
+
+
+def _run_on_maildir(server, md, tmp_path, dialogue):
+    """Runs dialogue against Dovecot or Roost on the Maildir md with
+    METADATA on; returns the normalised lines."""
+    conf = [c.replace("{maildir}", str(md)) for c in METADATA_CONF]
+    if server == "roost":
+        cmd = [stdio_path(), "-u", "testuser", "-o", f"mail_location=maildir:{md}"]
+        for c in conf:
+            cmd += ["-o", c]
+        return normalise(run_dialogue(cmd, dialogue=dialogue))
+    cfg = tmp_path / "dovecot.conf"
+    cfg.write_text(f"mail_location = maildir:{md}\nlog_path = {tmp_path}/dovecot.log\n"
+                   "ssl = no\nnamespace inbox {\n  inbox = yes\n  separator = .\n}\n" +
+                   "".join(c + "\n" for c in conf))
+    for root, dirs, files in os.walk(tmp_path):
+        os.chown(root, NOBODY, NOBODY)
+        for name in files:
+            os.chown(os.path.join(root, name), NOBODY, NOBODY)
+    env = dict(os.environ, USER="nobody", HOME=str(tmp_path))
+    dovecot_imap = os.environ.get("DOVECOT_IMAP", "/usr/lib/dovecot/imap")
+    return normalise(run_dialogue([dovecot_imap, "-c", str(cfg)], env=env, user=NOBODY,
+                                  dialogue=dialogue))
+
+
+@pytest.mark.parametrize("writer,reader", [("dovecot", "roost"), ("roost", "dovecot")])
+def test_metadata_file_compatible_with_dovecot(writer, reader):
+    """Attributes one server wrote (values with CR, LF, TAB, 0x01 and a
+    backslash; server, INBOX and another mailbox's entries) are read by the
+    other from dovecot-attributes and the mailboxes' dovecot-uidlist GUIDs."""
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="roost-md-compat-", dir="/tmp"))
+    os.chmod(tmp, 0o755)
+    try:
+        md = tmp / "Maildir"
+        for sub in ("cur", "new", "tmp"):
+            (md / sub).mkdir(parents=True)
+        seed(md)
+        write = ["CREATE Other",
+                 b"SETMETADATA INBOX (/private/comment {10+}\r\na\r\nb\tc\x01d\\e"
+                 b" /shared/vendor/x/y \"shared one\")",
+                 'SETMETADATA Other (/private/comment "other")',
+                 'SETMETADATA "" (/private/comment "server")',
+                 "LOGOUT"]
+        read = ["GETMETADATA INBOX (/private/comment /shared/vendor/x/y)",
+                "GETMETADATA (DEPTH infinity) INBOX /shared",
+                "GETMETADATA Other /private/comment",
+                'GETMETADATA "" /private/comment',
+                "LOGOUT"]
+        _run_on_maildir(writer, md, tmp, write)
+        data = (md / "dovecot-attributes").read_bytes()
+        assert b"a\x01r\x01nb\x01tc\x011d\\e" in data
+        got = _run_on_maildir(reader, md, tmp, read)
+        assert got[0] == (b"* METADATA INBOX (/private/comment {10}\r\na\r\nb\tc\x01d\\e "
+                          b"/shared/vendor/x/y {10}\r\nshared one)")
+        assert got[2] == b"* METADATA INBOX (/shared/vendor/x/y {10}\r\nshared one)"
+        assert got[4] == b"* METADATA Other (/private/comment {5}\r\nother)"
+        assert got[6] == b'* METADATA "" (/private/comment {6}\r\nserver)'
+        # and the file as both write it holds the same keys
+        guid = re.search(rb" G([0-9a-f]+)", (md / "dovecot-uidlist").read_bytes()).group(1)
+        assert b"priv/" + guid + b"/vendor/vendor.dovecot/pvt/server/comment\nserver\n" in data
+    finally:
+        shutil.rmtree(tmp)
