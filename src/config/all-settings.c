@@ -23,7 +23,6 @@
 /* What a later release (or never) delivers: the future_note texts. */
 #define N_POLICY "the authentication policy server client"
 #define N_SIEVE "Sieve filtering"
-#define N_METADATA "IMAP METADATA and mailbox attributes"
 #define N_SIS "single-instance attachment storage"
 #define N_MBOX "mbox and dbox storage (Roost stores mail in Maildir)"
 #define N_PROXY "login and LMTP proxying"
@@ -280,7 +279,7 @@ static const struct setting_def all_setting_defs[] = {
 	S(SET_BOOL, imap_literal_minus, "no", F),
 	S(SET_STR_VARS, imap_logout_format, IMAP_LOGOUT_FORMAT_DEFAULT, F),
 	S_MIN(SET_SIZE, imap_max_line_length, "64k", F, 1024),
-	FUT(SET_BOOL, imap_metadata, "no", F, N_METADATA),
+	S(SET_BOOL, imap_metadata, "no", F),
 	FUT(SET_STR, imap_urlauth_host, "", F, N_URLAUTH),
 	FUT(SET_STR_VARS, imap_urlauth_logout_format, "in=%i out=%o", F, N_URLAUTH),
 	FUT(SET_IN_PORT, imap_urlauth_port, "143", F, N_URLAUTH),
@@ -334,7 +333,7 @@ static const struct setting_def all_setting_defs[] = {
 	FUT(SET_STR_VARS, mail_attachment_fs, "sis posix", F, N_SIS),
 	FUT(SET_STR, mail_attachment_hash, "%{sha1}", F, N_SIS),
 	FUT(SET_SIZE, mail_attachment_min_size, "128k", F, N_SIS),
-	FUT(SET_STR_VARS, mail_attribute_dict, "", F, N_METADATA),
+	S(SET_STR_VARS, mail_attribute_dict, "", F),
 	S(SET_LIST, mail_cache_fields, "flags", F),
 	S(SET_UINT, mail_cache_min_mail_count, "0", F),
 	S(SET_STR_VARS, mail_chroot, "", F),

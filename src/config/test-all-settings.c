@@ -151,8 +151,12 @@ static void test_flags(void)
 	}
 	test_assert((table_find(&all_settings_table, "auth_policy_server_url")->flags &
 		     SET_FLAG_FUTURE) != 0);
-	test_assert((table_find(&all_settings_table, "mail_attribute_dict")->flags &
+	test_assert((table_find(&all_settings_table, "imap_urlauth_host")->flags &
 		     SET_FLAG_FUTURE) != 0);
+	test_assert((table_find(&all_settings_table, "mail_attribute_dict")->flags &
+		     SET_FLAG_FUTURE) == 0);
+	test_assert((table_find(&all_settings_table, "imap_metadata")->flags &
+		     SET_FLAG_FUTURE) == 0);
 	test_assert((table_find(&all_settings_table, "mail_plugins")->flags &
 		     SET_FLAG_FILTERABLE) != 0);
 	test_assert((table_find(&all_settings_table, "ssl_cert")->flags & SET_FLAG_FILTERABLE) !=

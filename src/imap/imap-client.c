@@ -50,6 +50,11 @@ static const char *client_capability_list(const struct client *client)
 		str_printfa(str, "=%llu", (unsigned long long)limit);
 	if (imap_quota_enabled(client))
 		str_append(str, " QUOTA");
+	/* as Dovecot 2.3: only when both settings are there (the commands
+	   answer NO [CANNOT] otherwise); no METADATA-SERVER, which
+	   METADATA implies (RFC 5464 section 1) */
+	if (client->set->imap_metadata && mail_user_has_attributes(client->user))
+		str_append(str, " METADATA");
 	return str_c(str);
 }
 

@@ -40,6 +40,9 @@ bool cmd_append(struct client *client, const struct imap_arg *args);
 /* imap-list.c: LIST (LIST-EXTENDED, LIST-STATUS, SPECIAL-USE) and LSUB */
 bool cmd_list(struct client *client, const struct imap_arg *args);
 bool cmd_lsub(struct client *client, const struct imap_arg *args);
+/* cmd-metadata.c: METADATA (RFC 5464) */
+bool cmd_getmetadata(struct client *client, const struct imap_arg *args);
+bool cmd_setmetadata(struct client *client, const struct imap_arg *args);
 /* imap-status.c */
 bool cmd_status(struct client *client, const struct imap_arg *args);
 

@@ -39,6 +39,7 @@ static const struct setting_def imap_defs[] = {
      .min = 1,
      .flags = SET_FLAG_FILTERABLE},
     DEF(SET_BOOL, imap_literal_minus, "no"),
+    DEF(SET_BOOL, imap_metadata, "no"),
     DEF(SET_STR, imap_id_send, "name *"),
     DEF(SET_BOOL, mail_debug, "no"),
     DEF(SET_LIST, mail_plugins, ""),

@@ -14,6 +14,8 @@ struct imap_settings {
 	/* Roost only: Dovecot's hard-coded 30 minutes of autologout */
 	unsigned int imap_autologout_timeout;
 	bool imap_literal_minus;
+	/* METADATA (RFC 5464), with mail_attribute_dict */
+	bool imap_metadata;
 	const char *imap_id_send;
 	bool mail_debug;
 	/* "imap_quota" offers QUOTA; "quota" enforces it (lib-storage) */

@@ -171,6 +171,14 @@ struct message_header_parser_ctx *mail_header_scan_init(void);
 bool mail_header_scan_feed(struct message_header_parser_ctx *parser, const void *data,
 			   size_t size, uint64_t *hdr_size_r);
 
+/* mail-attribute.c: removes the attributes of the mailbox whose GUID is
+   guid (it was deleted). Errors are logged. */
+void mail_attribute_remove_guid(struct mail_user *user, const char *guid);
+/* maildir-sync.c: the mailbox's GUID (hex, from pool_temp), written into
+   dovecot-uidlist when it has none. Opens the mailbox when needed.
+   Returns 0 or -1 with the error set. */
+int maildir_mailbox_get_guid(struct mailbox *box, const char **guid_r);
+
 /* mailbox-watch.c */
 void mailbox_watch_start(struct mailbox *box);
 void mailbox_watch_stop(struct mailbox *box);

@@ -57,6 +57,7 @@ static const struct setting_def storage_defs[] = {
 	DEF_E(mail_storage_settings, mail_fsync, "optimized", "optimized:never:always"),
 	DEF_E(mail_storage_settings, lock_method, "fcntl", "fcntl:flock:dotlock"),
 	DEF(SET_STR, mail_storage_settings, mail_privileged_group, ""),
+	DEF(SET_STR_VARS, mail_storage_settings, mail_attribute_dict, ""),
 	DEF(SET_UINT, mail_storage_settings, mail_max_keyword_length, "50"),
 	DEF(SET_TIME, mail_storage_settings, mail_max_lock_timeout, "0"),
 	DEF(SET_BOOL, mail_storage_settings, maildir_copy_with_hardlinks, "yes"),
@@ -86,6 +87,7 @@ struct mail_storage_settings *mail_storage_settings_default(pool_t pool)
 	set->mail_fsync = "optimized";
 	set->lock_method = "fcntl";
 	set->mail_privileged_group = "";
+	set->mail_attribute_dict = "";
 	set->mail_max_keyword_length = 50;
 	set->maildir_copy_with_hardlinks = true;
 	set->mailbox_idle_check_interval = 30;

@@ -38,6 +38,8 @@ struct mail_storage_settings {
 	const char *mail_fsync;  /* optimized, always, never */
 	const char *lock_method; /* fcntl, flock, dotlock */
 	const char *mail_privileged_group;
+	/* mailbox attributes (IMAP METADATA): "" or "file:<path>" */
+	const char *mail_attribute_dict;
 	unsigned int mail_max_keyword_length;
 	unsigned int mail_max_lock_timeout;
 	bool maildir_copy_with_hardlinks;

@@ -299,6 +299,49 @@ int mailbox_get_pop3_uidls(struct mailbox *box, pool_t pool,
 int mailbox_set_pop3_uidls(struct mailbox *box, const struct mail_pop3_uidl *uidls,
 			   unsigned int count);
 
+/* ---- mailbox attributes (IMAP METADATA, RFC 5464) ----
+   Kept where mail_attribute_dict = file:<path> says, in Dovecot 2.3's
+   file dict format (mail-attribute-file.h), keyed by the mailbox's GUID
+   (dovecot-uidlist's G): they follow the mailbox through a rename and are
+   removed with it by mailbox_delete(). Keys are the entry names without
+   "/private/" or "/shared/" ("comment", "vendor/x/y"), already validated
+   by the caller. Server attributes are INBOX's, under
+   MAIL_ATTRIBUTE_SERVER_PREFIX, as in Dovecot. */
+#define MAIL_ATTRIBUTE_SERVER_PREFIX "vendor/vendor.dovecot/pvt/server/"
+/* Keys under this prefix are Dovecot's internal ones (server attributes
+   included): IMAP cannot reach them through a mailbox. */
+#define MAIL_ATTRIBUTE_INTERNAL_PREFIX "vendor/vendor.dovecot/pvt/"
+
+enum mail_attribute_type {
+	MAIL_ATTRIBUTE_TYPE_PRIVATE,
+	MAIL_ATTRIBUTE_TYPE_SHARED,
+};
+struct mailbox_attribute {
+	enum mail_attribute_type type;
+	const char *key;
+	/* NULL: unset (mailbox_attribute_set()) */
+	const char *value;
+};
+ARRAY_DEFINE_TYPE(mailbox_attribute, struct mailbox_attribute);
+
+/* Whether the user has an attribute store (a mail_attribute_dict). */
+bool mail_user_has_attributes(const struct mail_user *user);
+/* The value of key: 1 with *value_r (from pool), 0 when unset, -1 with the
+   mailbox's error (MAIL_ERROR_NOTFOUND when the mailbox does not exist). */
+int mailbox_attribute_get(struct mailbox *box, enum mail_attribute_type type, const char *key,
+			  pool_t pool, const char **value_r);
+/* Every attribute of type whose key starts with prefix ("" for all),
+   sorted by key, appended to *attrs_r (created from pool). Returns 0 or
+   -1 with the mailbox's error. */
+int mailbox_attribute_iter(struct mailbox *box, enum mail_attribute_type type,
+			   const char *prefix, pool_t pool,
+			   ARRAY_TYPE(mailbox_attribute) *attrs_r);
+/* Applies the changes (in order; a NULL value unsets) all at once: the
+   file is rewritten through its dot-lock (written, fsynced, renamed).
+   Returns 0 or -1 with the mailbox's error. */
+int mailbox_attribute_set(struct mailbox *box, const struct mailbox_attribute *changes,
+			  unsigned int count);
+
 /* ---- change notification ---- */
 typedef void mailbox_notify_callback_t(struct mailbox *box, void *context);
 /* Calls callback (from the ioloop) when the mailbox may have changed;

@@ -136,6 +136,13 @@ int mail_user_create(const struct mail_storage_settings *set, const char *userna
 	user->index_set.lock_timeout_secs =
 		set->mail_max_lock_timeout == 0 ? 120 : set->mail_max_lock_timeout;
 
+	user->attribute_dict = "";
+	if (set->mail_attribute_dict[0] != '\0' &&
+	    expand(pool, set->mail_attribute_dict, tab, &user->attribute_dict, error_r) < 0) {
+		*error_r = t_strdup_printf("mail_attribute_dict: %s", *error_r);
+		goto fail;
+	}
+
 	const char *location;
 	if (set->mail_location[0] == '\0') {
 		/* Dovecot autodetects; Roost looks for ~/Maildir only */

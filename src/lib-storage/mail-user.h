@@ -38,6 +38,8 @@ struct mail_user {
 	const char *username;
 	const char *home;
 	const struct mail_storage_settings *set;
+	/* mail_attribute_dict expanded (%h, ~), "" when not set */
+	const char *attribute_dict;
 	struct mail_index_settings index_set;
 	ARRAY(struct mail_namespace *) namespaces;
 };

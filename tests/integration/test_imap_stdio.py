@@ -955,6 +955,26 @@ DIFF_FILTERS = [
 MODSEQ_RE = re.compile(rb"(HIGHESTMODSEQ |MODSEQ \(|MODSEQ )(\d+)")
 
 
+METADATA_PAIR_RE = re.compile(rb'(\S+) (NIL|\{(\d+)\}\r\n)')
+
+
+def sort_metadata_entries(line):
+    """* METADATA mbox (e1 v1 e2 v2): Dovecot lists entries in its hash
+    order, Roost sorted; compare them as a set (see
+    tests/imap-dovecot-differences.md)."""
+    m = re.match(rb"(\* METADATA (?:\"[^\"]*\"|\S+) \()(.*)\)$", line, re.S)
+    if m is None:
+        return line
+    body, pairs, pos = m.group(2), [], 0
+    while pos < len(body):
+        pm = METADATA_PAIR_RE.match(body, pos)
+        assert pm, line
+        end = pm.end() + (int(pm.group(3)) if pm.group(3) else 0)
+        pairs.append(body[pos:end])
+        pos = end + 1  # the space between pairs
+    return m.group(1) + b" ".join(sorted(pairs)) + b")"
+
+
 def normalise(lines, keep_highestmodseq=False):
     out = []
     modseqs = sorted({int(m.group(2)) for line in lines for m in MODSEQ_RE.finditer(line)})
@@ -967,6 +987,8 @@ def normalise(lines, keep_highestmodseq=False):
         if line.startswith(b"* LIST "):
             # RFC 5258 \Marked/\UnMarked: Dovecot's hints, Roost sends none
             line = re.sub(rb" ?\\(Un)?Marked", b"", line).replace(b"( ", b"(")
+        if line.startswith(b"* METADATA "):
+            line = sort_metadata_entries(line)
         filters = DIFF_FILTERS[1:] if keep_highestmodseq else DIFF_FILTERS
         if any(f.match(line) for f in filters):
             continue
@@ -1008,11 +1030,10 @@ def exchange(sock, f, dialogue, why_eof=lambda: "connection closed"):
         while True:
             line = f.readline()
             assert line, why_eof()
-            m = re.search(rb"\{(\d+)\}\r\n$", line)
-            if m:
+            # a response line may hold several literals
+            while (m := re.search(rb"\{(\d+)\}\r\n$", line)) is not None:
                 line += f.read(int(m.group(1)))
-                continue_line = f.readline()
-                line += continue_line
+                line += f.readline()
             line = line.rstrip(b"\r\n")
             modseqs.update(int(m.group(2)) for m in MODSEQ_RE.finditer(line))
             m = re.search(rb"\[UIDVALIDITY (\d+)\]", line)
@@ -1049,15 +1070,18 @@ def test_sort_thread_dialogue_matches_dovecot():
 
 def compare_with_dovecot(dialogue, messages=(MSG1, MSG2, MSG3), keep_highestmodseq=False,
                          mtimes=None, dovecot_config="", roost_config="", min_lines=30,
-                         check=None):
+                         check=None, dovecot_conf=(), roost_options=()):
     """mtimes: the messages' arrival times; dovecot_config / roost_config:
-    more configuration for each server (Roost's stdio does not expand
-    $mail_plugins); check(tmp_path) runs after both dialogues, on the two
+    more configuration text for each server (Roost's stdio does not expand
+    $mail_plugins); dovecot_conf: extra lines for Dovecot's config,
+    roost_options: -o settings for Roost ("{maildir}" in either is the
+    Maildir's path); check(tmp_path) runs after both dialogues, on the two
     Maildirs."""
     tmp_path = pathlib.Path(tempfile.mkdtemp(prefix="roost-imap-cmp-", dir="/tmp"))
     try:
         _compare_with_dovecot(tmp_path, dialogue, messages, keep_highestmodseq, mtimes,
-                              dovecot_config, roost_config, min_lines)
+                              dovecot_config, roost_config, min_lines, dovecot_conf,
+                              roost_options)
         if check is not None:
             check(tmp_path)
     finally:
@@ -1065,7 +1089,8 @@ def compare_with_dovecot(dialogue, messages=(MSG1, MSG2, MSG3), keep_highestmods
 
 
 def _compare_with_dovecot(tmp_path, dialogue, messages, keep_highestmodseq, mtimes=None,
-                          dovecot_config="", roost_config="", min_lines=30):
+                          dovecot_config="", roost_config="", min_lines=30, dovecot_conf=(),
+                          roost_options=()):
     base = tmp_path / "base"
     for sub in ("cur", "new", "tmp"):
         (base / sub).mkdir(parents=True)
@@ -1077,7 +1102,9 @@ def _compare_with_dovecot(tmp_path, dialogue, messages, keep_highestmodseq, mtim
     conf = tmp_path / "dovecot" / "dovecot.conf"
     conf.write_text(f"mail_location = maildir:{dove_md}\nlog_path = {tmp_path}/dovecot.log\n"
                     "ssl = no\nnamespace inbox {\n  inbox = yes\n  separator = .\n}\n" +
-                    dovecot_config)
+                    dovecot_config +
+                    "".join(line.replace("{maildir}", str(dove_md)) + "\n"
+                            for line in dovecot_conf))
     for root, dirs, files in os.walk(tmp_path / "dovecot"):
         os.chown(root, NOBODY, NOBODY)
         for name in files:
@@ -1093,6 +1120,8 @@ def _compare_with_dovecot(tmp_path, dialogue, messages, keep_highestmodseq, mtim
         roost_conf = tmp_path / "roost.conf"
         roost_conf.write_text(roost_config)
         roost_cmd += ["-c", str(roost_conf)]
+    for opt in roost_options:
+        roost_cmd += ["-o", opt.replace("{maildir}", str(roost_md))]
     roost = run_dialogue(roost_cmd, dialogue=dialogue)
     dn = normalise(dove, keep_highestmodseq)
     rn = normalise(roost, keep_highestmodseq)
@@ -1135,3 +1164,165 @@ def test_untagged_updates_from_other_session(maildir):
     for s, t in ((a, "az"), (b, "bz")):
         s.cmd(t, "LOGOUT")
         assert s.close() == 0
+
+
+METADATA_DIALOGUE = [
+    'GETMETADATA "" /private/comment',
+    'SETMETADATA "" (/private/comment "server note")',
+    'GETMETADATA "" (/private/comment /shared/comment)',
+    'SETMETADATA "" (/shared/comment "x")',
+    'SETMETADATA INBOX (/private/comment "0123456789" /shared/comment "sh" '
+    '/private/vendor/x/y "v" /private/vendor/x "w" /Private/MixedCase "m")',
+    "GETMETADATA INBOX /private/comment",
+    "GETMETADATA INBOX (/private/comment /shared/comment /private/none)",
+    "GETMETADATA (MAXSIZE 1) INBOX /private/comment",
+    "GETMETADATA (MAXSIZE 5) INBOX (/private/comment /shared/comment)",
+    "GETMETADATA (DEPTH 0) INBOX /private/vendor",
+    "GETMETADATA (DEPTH 1) INBOX /private/vendor",
+    "GETMETADATA (DEPTH infinity) INBOX /private/vendor",
+    "GETMETADATA (DEPTH infinity) INBOX /private",
+    "GETMETADATA (DEPTH 1) INBOX /private",
+    "GETMETADATA (DEPTH 1) INBOX /private/vendor/x/y",
+    "GETMETADATA INBOX /private/mixedcase",
+    "GETMETADATA INBOX /Private/MIXEDCASE",
+    "GETMETADATA INBOX /shared",
+    "GETMETADATA INBOX /private/vendor/vendor.dovecot/pvt/server/comment",
+    'SETMETADATA INBOX (/private/vendor/vendor.dovecot/pvt/x "y")',
+    b"SETMETADATA INBOX (/private/crlf {8+}\r\nline1\r\n\\)",
+    "GETMETADATA INBOX /private/crlf",
+    'SETMETADATA INBOX (/private/a "1" /private/a "2" /private/atom plain)',
+    "GETMETADATA INBOX (/private/a /private/atom)",
+    'SETMETADATA INBOX (/private/comment NIL)',
+    "GETMETADATA INBOX /private/comment",
+    'SETMETADATA INBOX (/private/comment "")',
+    "GETMETADATA INBOX /private/comment",
+    'SETMETADATA INBOX (/private/nothere NIL)',
+    "SETMETADATA INBOX ()",
+    "GETMETADATA INBOX ()",
+    "CREATE Foo",
+    'SETMETADATA Foo (/private/comment "foo" /shared/comment "bar")',
+    "RENAME Foo Bar",
+    "GETMETADATA Bar (/private/comment /shared/comment)",
+    "DELETE Bar",
+    "CREATE Bar",
+    "GETMETADATA Bar (/private/comment /shared/comment)",
+    "GETMETADATA Nowhere /private/comment",
+    'SETMETADATA Nowhere (/private/comment "x")',
+    "GETMETADATA INBOX",
+    'GETMETADATA "" /private/comment /shared/comment',
+    "GETMETADATA (FOO 1) INBOX /private",
+    "GETMETADATA (DEPTH 2) INBOX /private",
+    "GETMETADATA (MAXSIZE x) INBOX /private",
+    "GETMETADATA INBOX /private/",
+    "GETMETADATA INBOX private/comment",
+    "GETMETADATA INBOX /private/a*b",
+    "GETMETADATA INBOX /private/a%",
+    "GETMETADATA INBOX //private",
+    "GETMETADATA INBOX /private//x",
+    b'GETMETADATA INBOX "/private/\xc3\xbc"',
+    "GETMETADATA INBOX /foo",
+    "SETMETADATA INBOX (/private/comment)",
+    'SETMETADATA INBOX (/private/b "1" /foo "2")',
+    "GETMETADATA INBOX /private/b",
+    'SETMETADATA INBOX (/private/c ("x"))',
+    "SETMETADATA INBOX /private/comment",
+    "LOGOUT",
+]
+
+METADATA_CONF = ["imap_metadata = yes",
+                 "mail_attribute_dict = file:{maildir}/dovecot-attributes"]
+
+
+def test_metadata_dialogue_matches_dovecot():
+    compare_with_dovecot(METADATA_DIALOGUE, dovecot_conf=METADATA_CONF,
+                         roost_options=METADATA_CONF)
+
+
+@pytest.mark.parametrize("conf,expect", [
+    ([], "NO [CANNOT] Generic mailbox attributes not enabled"),
+    (["imap_metadata = yes"], "NO [CANNOT] Mailbox attributes not enabled"),
+    (["mail_attribute_dict = file:{maildir}/dovecot-attributes"],
+     "NO [CANNOT] Generic mailbox attributes not enabled"),
+])
+def test_metadata_disabled_matches_dovecot(conf, expect):
+    """METADATA is advertised only with both settings, as Dovecot does."""
+    dialogue = ['GETMETADATA "" /private/comment',
+                'SETMETADATA INBOX (/private/comment "x")', "LOGOUT"]
+    compare_with_dovecot(dialogue, dovecot_conf=conf, roost_options=conf, min_lines=2)
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="roost-md-", dir="/tmp"))
+    try:
+        md = tmp / "Maildir"
+        for sub in ("cur", "new", "tmp"):
+            (md / sub).mkdir(parents=True)
+        s = Session(md, *[c.replace("{maildir}", str(md)) for c in conf])
+        caps = s.cmd("a", "CAPABILITY")
+        assert b"METADATA" not in b"".join(caps)
+        reply = s.cmd("b", 'GETMETADATA "" /private/comment')
+        assert reply[-1].decode().startswith("b " + expect)
+        s.cmd("z", "LOGOUT")
+        s.close()
+        assert not (md / "dovecot-attributes").exists()
+    finally:
+        shutil.rmtree(tmp)
+
+
+def _run_on_maildir(server, md, tmp_path, dialogue):
+    """Runs dialogue against Dovecot or Roost on the Maildir md with
+    METADATA on; returns the normalised lines."""
+    conf = [c.replace("{maildir}", str(md)) for c in METADATA_CONF]
+    if server == "roost":
+        cmd = [stdio_path(), "-u", "testuser", "-o", f"mail_location=maildir:{md}"]
+        for c in conf:
+            cmd += ["-o", c]
+        return normalise(run_dialogue(cmd, dialogue=dialogue))
+    cfg = tmp_path / "dovecot.conf"
+    cfg.write_text(f"mail_location = maildir:{md}\nlog_path = {tmp_path}/dovecot.log\n"
+                   "ssl = no\nnamespace inbox {\n  inbox = yes\n  separator = .\n}\n" +
+                   "".join(c + "\n" for c in conf))
+    for root, dirs, files in os.walk(tmp_path):
+        os.chown(root, NOBODY, NOBODY)
+        for name in files:
+            os.chown(os.path.join(root, name), NOBODY, NOBODY)
+    env = dict(os.environ, USER="nobody", HOME=str(tmp_path))
+    dovecot_imap = os.environ.get("DOVECOT_IMAP", "/usr/lib/dovecot/imap")
+    return normalise(run_dialogue([dovecot_imap, "-c", str(cfg)], env=env, user=NOBODY,
+                                  dialogue=dialogue))
+
+
+@pytest.mark.parametrize("writer,reader", [("dovecot", "roost"), ("roost", "dovecot")])
+def test_metadata_file_compatible_with_dovecot(writer, reader):
+    """Attributes one server wrote (values with CR, LF, TAB, 0x01 and a
+    backslash; server, INBOX and another mailbox's entries) are read by the
+    other from dovecot-attributes and the mailboxes' dovecot-uidlist GUIDs."""
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="roost-md-compat-", dir="/tmp"))
+    os.chmod(tmp, 0o755)
+    try:
+        md = tmp / "Maildir"
+        for sub in ("cur", "new", "tmp"):
+            (md / sub).mkdir(parents=True)
+        seed(md)
+        write = ["CREATE Other",
+                 b"SETMETADATA INBOX (/private/comment {10+}\r\na\r\nb\tc\x01d\\e"
+                 b" /shared/vendor/x/y \"shared one\")",
+                 'SETMETADATA Other (/private/comment "other")',
+                 'SETMETADATA "" (/private/comment "server")',
+                 "LOGOUT"]
+        read = ["GETMETADATA INBOX (/private/comment /shared/vendor/x/y)",
+                "GETMETADATA (DEPTH infinity) INBOX /shared",
+                "GETMETADATA Other /private/comment",
+                'GETMETADATA "" /private/comment',
+                "LOGOUT"]
+        _run_on_maildir(writer, md, tmp, write)
+        data = (md / "dovecot-attributes").read_bytes()
+        assert b"a\x01r\x01nb\x01tc\x011d\\e" in data
+        got = _run_on_maildir(reader, md, tmp, read)
+        assert got[0] == (b"* METADATA INBOX (/private/comment {10}\r\na\r\nb\tc\x01d\\e "
+                          b"/shared/vendor/x/y {10}\r\nshared one)")
+        assert got[2] == b"* METADATA INBOX (/shared/vendor/x/y {10}\r\nshared one)"
+        assert got[4] == b"* METADATA Other (/private/comment {5}\r\nother)"
+        assert got[6] == b'* METADATA "" (/private/comment {6}\r\nserver)'
+        # and the file as both write it holds the same keys
+        guid = re.search(rb" G([0-9a-f]+)", (md / "dovecot-uidlist").read_bytes()).group(1)
+        assert b"priv/" + guid + b"/vendor/vendor.dovecot/pvt/server/comment\nserver\n" in data
+    finally:
+        shutil.rmtree(tmp)

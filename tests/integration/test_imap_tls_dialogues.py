@@ -18,7 +18,8 @@ from login_util import (login_server_factory, login_root, login_certs,  # noqa: 
                         USER, PASSWORD)
 from test_imap_stdio import (DIALOGUE, EXT_DIALOGUE, I18N_DIALOGUE, I18N_MESSAGES, MSG1,
                              MSG2, MSG3, QRESYNC_DIALOGUE, SORT_DIALOGUE, SORT_MESSAGES,
-                             SORT_MTIMES, seed, exchange, normalise, run_dialogue, stdio_path)
+                             SORT_MTIMES, METADATA_DIALOGUE, seed, exchange, normalise,
+                             run_dialogue, stdio_path)
 
 # name: (dialogue, messages, keep HIGHESTMODSEQ lines, arrival times)
 DIALOGUES = {
@@ -148,3 +149,47 @@ def test_idle_push_over_tls(login_server_factory):  # noqa: F811
     for sock, f in sessions:
         sock.sendall(b"z LOGOUT\r\n")
         sock.close()
+
+
+@pytest.mark.parametrize("transport", ["imaps", "starttls"])
+def test_metadata_over_tls(login_server_factory, tmp_path, transport):  # noqa: F811
+    """METADATA through imap-login: advertised after login only, the
+    dialogue answered as roost-imap-stdio answers it, the attributes kept
+    in the file mail_attribute_dict names (%h expanded to the userdb home)."""
+    server = login_server_factory(extra="imap_metadata = yes\n"
+                                  "mail_attribute_dict = file:%h/Maildir/dovecot-attributes\n")
+    maildir = seed_user_maildir(server, (MSG1, MSG2, MSG3))
+    reference = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (reference / sub).mkdir(parents=True)
+    seed(reference, (MSG1, MSG2, MSG3))
+
+    if transport == "imaps":
+        sock, f = open_imaps(server.ports["imaps"])
+    else:
+        sock, f = open_starttls(server.ports["imap"])
+    sock.sendall(b"c CAPABILITY\r\n")
+    pre = f.readline()
+    assert pre.startswith(b"* CAPABILITY ") and b"METADATA" not in pre, pre
+    assert f.readline().startswith(b"c OK ")
+    sock.sendall(f"l LOGIN {USER} {PASSWORD}\r\n".encode())
+    login_reply = f.readline()
+    assert re.match(rb"l OK \[CAPABILITY IMAP4rev1 .* METADATA( .*)?\] Logged in\r\n$",
+                    login_reply), login_reply
+    over_tls = exchange(sock, f, METADATA_DIALOGUE, lambda: server.log())
+    assert f.readline() == b"", "the server closes the connection after LOGOUT"
+    sock.close()
+
+    local = run_dialogue([stdio_path(), "-u", "testuser", "-o",
+                          f"mail_location=maildir:{reference}", "-o", "imap_metadata=yes",
+                          "-o", f"mail_attribute_dict=file:{reference}/dovecot-attributes"],
+                         dialogue=METADATA_DIALOGUE)
+    tn = normalise(over_tls)
+    assert len(tn) > 60
+    assert tn == normalise(local)
+    data = (maildir / "dovecot-attributes").read_bytes()
+    guid = re.search(rb" G([0-9a-f]+)", (maildir / "dovecot-uidlist").read_bytes()).group(1)
+    assert (b"priv/" + guid + b"/vendor/vendor.dovecot/pvt/server/comment\nserver note\n"
+            in data)
+    assert b"priv/" + guid + b"/crlf\nline1\x01r\x01n\\\n" in data
+    assert os.stat(maildir / "dovecot-attributes").st_uid == pwd.getpwnam("vmail").pw_uid

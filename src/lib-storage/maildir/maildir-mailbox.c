@@ -439,6 +439,14 @@ int mailbox_delete(struct mailbox *box)
 			mailbox_set_error(box, MAIL_ERROR_NOTFOUND, "Mailbox doesn't exist");
 		return -1;
 	}
+	/* its attributes go with it (keyed by the GUID, read before the
+	   uidlist goes); a failure here only leaves unreachable entries */
+	const char *guid = NULL;
+	if (mail_user_has_attributes(box->user) && maildir_mailbox_get_guid(box, &guid) < 0) {
+		i_warning("Mailbox %s: its attributes are left behind: %s", box->vname,
+			  box->error_string == NULL ? "" : box->error_string);
+		guid = NULL;
+	}
 	mailbox_close(box);
 	/* messages first (cur/ last: once it is gone the mailbox is gone),
 	   then the mailbox's own files */
@@ -458,6 +466,8 @@ int mailbox_delete(struct mailbox *box)
 		mailbox_set_syscall_error(box, "rmdir", box->path);
 		return -1;
 	}
+	if (guid != NULL)
+		mail_attribute_remove_guid(box->user, t_strdup_printf("%s", guid));
 	return 0;
 }
 

@@ -889,3 +889,42 @@ int mailbox_sync(struct mailbox *box, pool_t pool, struct mailbox_sync_result *r
 	}
 	return 0;
 }
+
+/* ---- the mailbox GUID (mailbox attributes are keyed by it) ---- */
+
+int maildir_mailbox_get_guid(struct mailbox *box, const char **guid_r)
+{
+	struct maildir_uidlist_ctx ctx;
+
+	if (mailbox_open(box) < 0)
+		return -1;
+	/* the usual case: the sync wrote dovecot-uidlist with its G */
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.sync_fd = -1;
+	if (maildir_uidlist_read(box, &ctx) < 0) {
+		maildir_uidlist_unlock(&ctx);
+		return -1;
+	}
+	if (ctx.list != NULL && ctx.list->guid[0] != '\0') {
+		*guid_r = t_strdup_printf("%s", ctx.list->guid);
+		maildir_uidlist_unlock(&ctx);
+		return 0;
+	}
+	maildir_uidlist_unlock(&ctx);
+
+	/* an old file without G (or none): give the mailbox one, under the
+	   lock, as Dovecot does when it first needs it */
+	if (maildir_uidlist_lock(box, &ctx) < 0)
+		return -1;
+	int ret = maildir_uidlist_read(box, &ctx);
+	if (ret == 0 && ctx.list == NULL)
+		ctx.list = maildir_uidlist_new_for(ctx.pool, mail_index_get_header(box->index));
+	if (ret == 0 && ctx.list->guid[0] == '\0') {
+		ctx.list->guid = p_strdup(ctx.pool, new_guid());
+		ret = maildir_uidlist_rewrite(box, &ctx);
+	}
+	if (ret == 0)
+		*guid_r = t_strdup_printf("%s", ctx.list->guid);
+	maildir_uidlist_unlock(&ctx);
+	return ret;
+}
