@@ -25,7 +25,7 @@ struct auth_worker_client {
 	bool version_received;
 };
 
-static const char *reply(unsigned int id, const char *status, const char *text)
+const char *auth_worker_reply(unsigned int id, const char *status, const char *text)
 {
 	string_t *str = str_new(pool_temp, 128);
 
@@ -48,9 +48,9 @@ static const char *cmd_verify(unsigned int id, const char *const *args)
 	ret = password_verify(args[2], args[3], args[1][0] == '\0' ? NULL : args[1], args[0],
 			      &error);
 	if (ret < 0)
-		return reply(id, "internal", t_strdup_printf("Invalid password in passdb: %s",
+		return auth_worker_reply(id, "internal", t_strdup_printf("Invalid password in passdb: %s",
 							     error));
-	return reply(id, ret > 0 ? "ok" : "mismatch", NULL);
+	return auth_worker_reply(id, ret > 0 ? "ok" : "mismatch", NULL);
 }
 
 struct pam_conv_ctx {
@@ -104,7 +104,7 @@ static const char *cmd_pam(unsigned int id, const char *const *args)
 	ctx.password = args[2];
 	ret = pam_start(args[0], args[1], &conv, &pamh);
 	if (ret != PAM_SUCCESS)
-		return reply(id, "internal", t_strdup_printf("pam_start(%s) failed: %s", args[0],
+		return auth_worker_reply(id, "internal", t_strdup_printf("pam_start(%s) failed: %s", args[0],
 							     pam_strerror(NULL, ret)));
 	if (args[3][0] != '\0')
 		(void)pam_set_item(pamh, PAM_RHOST, args[3]);
@@ -138,7 +138,7 @@ static const char *cmd_pam(unsigned int id, const char *const *args)
 		break;
 	}
 	pam_end(pamh, ret);
-	return reply(id, status, text);
+	return auth_worker_reply(id, status, text);
 }
 
 static const char *cmd_getpw(unsigned int id, const char *const *args)
@@ -152,11 +152,11 @@ static const char *cmd_getpw(unsigned int id, const char *const *args)
 		return NULL;
 	ret = getpwnam_r(args[0], &pw, buf, sizeof(buf), &result);
 	if (ret != 0)
-		return reply(id, "internal", t_strdup_printf("getpwnam(%s) failed: %s",
+		return auth_worker_reply(id, "internal", t_strdup_printf("getpwnam(%s) failed: %s",
 							     str_sanitize(pool_temp, args[0], 100),
 							     strerror(ret)));
 	if (result == NULL)
-		return reply(id, "unknown", NULL);
+		return auth_worker_reply(id, "unknown", NULL);
 	str = str_new(pool_temp, 128);
 	str_printfa(str, "RESULT\t%u\tok\tuser=", id);
 	auth_fields_append_escaped(str, pw.pw_name);

@@ -3,6 +3,7 @@
 #include "auth-fields.h"
 #include "sql-api.h"
 #include "auth-worker-server.h"
+#include "auth-worker-client.h"
 #include "db-sql.h"
 
 static struct db_sql *db_sql_list;
@@ -111,18 +112,6 @@ void db_sql_lookup(struct db_sql *db, enum db_sql_query_type type, struct auth_r
 
 /* ---- auth worker ---- */
 
-static const char *db_sql_reply(unsigned int id, const char *status, const char *text)
-{
-	string_t *str = str_new(pool_temp, 128);
-
-	str_printfa(str, "RESULT\t%u\t%s", id, status);
-	if (text != NULL) {
-		str_append_c(str, '\t');
-		auth_fields_append_escaped(str, text);
-	}
-	return str_c(str);
-}
-
 static const char *db_sql_escape(const char *str, void *context)
 {
 	struct db_sql *db = context;
@@ -179,14 +168,14 @@ static const char *db_sql_iterate_reply(unsigned int id, struct sql_result *resu
 	while (sql_result_next_row(result) > 0) {
 		user = db_sql_iterate_user(result);
 		if (user == NULL)
-			return db_sql_reply(id, "internal",
+			return auth_worker_reply(id, "internal",
 					    "iterate_query didn't return 'user' or 'username' "
 					    "column");
 		str_printfa(str, "ITEM\t%u\t", id);
 		auth_fields_append_escaped(str, user);
 		str_append_c(str, '\n');
 	}
-	str_append(str, db_sql_reply(id, "ok", NULL));
+	str_append(str, auth_worker_reply(id, "ok", NULL));
 	return str_c(str);
 }
 
@@ -198,10 +187,10 @@ static const char *db_sql_result_reply(unsigned int id, enum db_sql_query_type t
 	if (type == DB_SQL_QUERY_ITERATE)
 		return db_sql_iterate_reply(id, result);
 	if (sql_result_next_row(result) <= 0)
-		return db_sql_reply(id, "unknown", NULL);
+		return auth_worker_reply(id, "unknown", NULL);
 	if (rows > 1 && type == DB_SQL_QUERY_PASSWORD) {
 		/* which row would be the user? none: refuse */
-		return db_sql_reply(id, "internal",
+		return auth_worker_reply(id, "internal",
 				    t_strdup_printf("Password query returned multiple matches "
 						    "(%u rows)", rows));
 	}
@@ -219,23 +208,23 @@ static const char *db_sql_run(unsigned int id, struct db_sql *db, enum db_sql_qu
 	bool temporary;
 
 	if (template[0] == '\0')
-		return db_sql_reply(id, "internal", t_strdup_printf(
+		return auth_worker_reply(id, "internal", t_strdup_printf(
 					    "%s: %s_query is empty", db->path,
 					    db_sql_type_names[type]));
 	if (db->db == NULL)
 		db->db = sql_db_create(&db->connect);
 	/* escaping follows the connection's character set: connect first */
 	if (sql_db_connect(db->db, &error) < 0)
-		return db_sql_reply(id, "internal", error);
+		return auth_worker_reply(id, "internal", error);
 	if (auth_request_var_expand_with_escape(request, query, template, db_sql_escape, db,
 						&error) < 0)
-		return db_sql_reply(id, "internal",
+		return auth_worker_reply(id, "internal",
 				    t_strdup_printf("Failed to expand %s_query=%s: %s",
 						    db_sql_type_names[type], template, error));
 	auth_request_log_debug(request, "sql", "%s query: %s", db_sql_type_names[type],
 			       str_c(query));
 	if (sql_query(db->db, str_c(query), &result, &temporary, &error) < 0)
-		return db_sql_reply(id, "internal",
+		return auth_worker_reply(id, "internal",
 				    t_strdup_printf("%s query failed: %s", db_sql_type_names[type],
 						    error));
 	reply = db_sql_result_reply(id, type, result);
@@ -262,7 +251,7 @@ const char *db_sql_worker_request(unsigned int id, const char *const *args)
 	type = (enum db_sql_query_type)i;
 	db = db_sql_get(args[0], &error);
 	if (db == NULL)
-		return db_sql_reply(id, "internal", error);
+		return auth_worker_reply(id, "internal", error);
 	request = auth_request_new(global_auth, NULL);
 	if (auth_request_import_exported(request, args + 2, &error) < 0) {
 		i_error("BUG: auth process sent a malformed SQL request: %s", error);

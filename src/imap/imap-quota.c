@@ -86,20 +86,31 @@ static int quota_reply(struct client *client, const char *root)
 	return 0;
 }
 
+/* The single mailbox or quota root argument; false when answered. */
+static bool quota_parse_name(struct client *client, const struct imap_arg *args,
+			     const char **name_r)
+{
+	if (quota_command_unknown(client))
+		return false;
+	if (imap_arg_is_eol(args)) {
+		(void)quota_missing_args(client);
+		return false;
+	}
+	if (!imap_arg_get_astring(args, name_r) || !imap_arg_is_eol(args + 1)) {
+		client_send_bad(client, t_strdup_printf("Error in IMAP command %s: Invalid arguments.",
+							client->cmd_name));
+		return false;
+	}
+	return true;
+}
+
 static bool cmd_getquotaroot(struct client *client, const struct imap_arg *args)
 {
 	const char *name, *root;
 	string_t *str;
 
-	if (quota_command_unknown(client))
+	if (!quota_parse_name(client, args, &name))
 		return true;
-	if (imap_arg_is_eol(args))
-		return quota_missing_args(client);
-	if (!imap_arg_get_astring(args, &name) || !imap_arg_is_eol(args + 1)) {
-		client_send_bad(client, t_strdup_printf("Error in IMAP command %s: Invalid arguments.",
-							client->cmd_name));
-		return true;
-	}
 	if (client_mailbox_name(client, name) == NULL) {
 		client_send_tagline(client, "NO Mailbox doesn't exist: invalid name");
 		return true;
@@ -125,15 +136,8 @@ static bool cmd_getquota(struct client *client, const struct imap_arg *args)
 {
 	const char *name, *root;
 
-	if (quota_command_unknown(client))
+	if (!quota_parse_name(client, args, &name))
 		return true;
-	if (imap_arg_is_eol(args))
-		return quota_missing_args(client);
-	if (!imap_arg_get_astring(args, &name) || !imap_arg_is_eol(args + 1)) {
-		client_send_bad(client, t_strdup_printf("Error in IMAP command %s: Invalid arguments.",
-							client->cmd_name));
-		return true;
-	}
 	root = quota_user_root_name(client->user);
 	if (root == NULL || strcmp(root, name) != 0) {
 		client_send_tagline(client, "NO Quota root doesn't exist.");
