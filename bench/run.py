@@ -554,6 +554,7 @@ proc_path: {top}/proc
 mboxname_lockpath: {top}/lock
 syslog_prefix: cyrus-bench
 maxlogins_per_user: 0
+duplicatesuppression: 0
 umask: 077
 """)
         limit = ctx.max_conns + 64
