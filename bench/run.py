@@ -1092,14 +1092,14 @@ def main():
 
         if "idle-memory" in only:
             n1, n = ctx.mem_n
-            if "cyrus" in main_servers:  # its processes from the earlier workloads stay
-                main_servers["cyrus"].restart()
             log(f"idle-memory: IMAPS sessions after SELECT of {SMALL_MESSAGES} messages, "
                 f"({n} - {n1}) sessions")
             for mode, rmode, dmode in (("default", None, None),
                                        ("shared processes", "shared", "performance")):
                 srv = dict(main_servers)
                 extra = []
+                if "cyrus" in srv:  # its processes of the earlier workloads stay
+                    srv["cyrus"].restart()
                 if rmode:
                     if "roost" in servers:
                         srv["roost"] = start(Roost, base / f"roost-m-{rmode}", rmode, None)
