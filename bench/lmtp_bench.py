@@ -149,14 +149,18 @@ service lmtp {{
     return Server("dovecot", top, sock, proc)
 
 
-def run_clients(sock, clients, seconds, data, same_user):
+def run_clients(sock, clients, seconds, data, same_user, rcpt_of=None):
+    """rcpt_of(i): the recipient of session i (default userN@example.com)."""
     counts = [0] * clients
     errors = []
     start = threading.Barrier(clients + 1)
     stop_at = [0.0]
 
     def client(i):
-        rcpt = "user0@example.com" if same_user else f"user{i}@example.com"
+        if rcpt_of is not None:
+            rcpt = rcpt_of(i)
+        else:
+            rcpt = "user0@example.com" if same_user else f"user{i}@example.com"
         try:
             c = smtplib.LMTP(str(sock), timeout=60)
             c.ehlo("bench.example")

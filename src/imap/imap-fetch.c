@@ -269,6 +269,20 @@ static void crlf_convert(string_t *dest, const unsigned char *data, size_t size,
 	size_t i;
 
 	for (i = 0; i<size && * vleft> 0; i++) {
+		if (*vskip == 0) {
+			/* a run without LF or NUL goes as it is, in one append */
+			size_t run = 0, max = (size_t)MIN(size - i, *vleft);
+
+			while (run < max && data[i + run] != '\n' && data[i + run] != '\0')
+				run++;
+			if (run > 0) {
+				str_append_data(dest, data + i, run);
+				*vleft -= run;
+				*last_cr = data[i + run - 1] == '\r';
+				i += run - 1;
+				continue;
+			}
+		}
 		/* a NUL cannot go in a plain literal: 0x80, as Dovecot
 		   sends it (BINARY sends it as it is) */
 		unsigned char c = data[i] == '\0' ? 0x80 : data[i];
@@ -658,7 +672,7 @@ static bool fetch_continue(struct client *client)
 				(void)ostream_send(client->output, " ", 1);
 			if (ctx->flags_pending &&
 			    ctx->item_idx == (client->cmd_uid || client->enabled_qresync ? 1U : 0U)) {
-				str = t_str_new(64);
+				str = str_new(ctx->msg_pool, 64);
 				str_append(str, "FLAGS ");
 				client_append_flags(str,
 						    client_visible_flags(client, ctx->info.flags),
@@ -676,7 +690,10 @@ static bool fetch_continue(struct client *client)
 							    client->output);
 				ret = 0;
 			} else {
-				str = t_str_new(256);
+				/* from the message's pool, cleared after each
+				   message: pool_temp would grow by the whole
+				   FETCH before the loop turns */
+				str = str_new(ctx->msg_pool, 256);
 				ret = fetch_simple_item(ctx, item, str);
 				(void)ostream_send(client->output, str_data(str), str_len(str));
 			}
@@ -691,7 +708,7 @@ static bool fetch_continue(struct client *client)
 			}
 			continue;
 		}
-		str = t_str_new(64);
+		str = str_new(ctx->msg_pool, 64);
 		if (ctx->flags_pending) {
 			str_append(str, " FLAGS ");
 			client_append_flags(str, client_visible_flags(client, ctx->info.flags),

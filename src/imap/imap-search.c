@@ -410,16 +410,16 @@ static void str_drop_cr(string_t *str)
 		str_truncate(str, str_len(str) - 1);
 }
 
-static bool header_match(struct search_message *msg, const char *name, const char *value)
+/* Whether a field called name in the header block contains value. */
+static bool header_block_match(struct search_message *msg, const char *block, size_t size,
+			       const char *name, const char *value)
 {
 	const char *p, *end, *line_end, *colon;
 	size_t name_len = strlen(name);
 	string_t *field = str_new(msg->pool, 256), *mapped = str_new(msg->pool, 256);
 
-	if (msg_read_header(msg) < 0)
-		return false;
-	p = msg->header;
-	end = p + msg->header_size;
+	p = block;
+	end = p + size;
 	while (p < end) {
 		line_end = memchr(p, '\n', (size_t)(end - p));
 		if (line_end == NULL)
@@ -447,6 +447,23 @@ static bool header_match(struct search_message *msg, const char *name, const cha
 		p = line_end + 1;
 	}
 	return false;
+}
+
+static bool header_match(struct search_message *msg, const char *name, const char *value)
+{
+	const char *names[] = { name, NULL };
+	const void *data;
+	size_t size;
+
+	/* from the cache when a FETCH or an earlier SEARCH asked for the field
+	   (else it is cached now, as Dovecot does): no message file opened */
+	if (msg->header == NULL &&
+	    mailbox_mail_get_header_fields(msg->client->box, msg->seq, names, msg->pool, &data,
+					   &size) > 0)
+		return header_block_match(msg, data, size, name, value);
+	if (msg_read_header(msg) < 0)
+		return false;
+	return header_block_match(msg, msg->header, msg->header_size, name, value);
 }
 
 /* BODY and TEXT: the message goes through the MIME parser; each text

@@ -334,6 +334,12 @@ int net_accept(int fd, struct ip_addr *ip_r, unsigned int *port_r)
 			return -1;
 		return -2;
 	}
+	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
+		int one = 1;
+
+		/* not fatal: the connection works, only slower */
+		(void)setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
 	if (ip_r != NULL)
 		sockaddr_to_ip(&ss, ip_r, port_r);
 	return client;

@@ -35,7 +35,9 @@ int net_listen_unix(const char *path, int backlog, const char **error_r);
 int net_connect_unix(const char *path);
 int net_connect_tcp(const struct ip_addr *ip, unsigned int port);
 /* Returns the new fd, -1 when there is nothing to accept (EAGAIN), or -2 on
-   error (errno set). ip_r/port_r may be NULL. */
+   error (errno set). ip_r/port_r may be NULL. A TCP connection gets
+   TCP_NODELAY: our protocols buffer their output themselves, and Nagle would
+   hold a response's last segment until the client's delayed ACK (40 ms). */
 int net_accept(int fd, struct ip_addr *ip_r, unsigned int *port_r);
 int net_getsockname(int fd, struct ip_addr *ip_r, unsigned int *port_r);
 int net_getpeername(int fd, struct ip_addr *ip_r, unsigned int *port_r);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 
 #include <signal.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -231,6 +233,11 @@ static void test_net(void)
 	}
 	test_assert(afd >= 0);
 	test_assert_strcmp(net_ip2addr(test_pool, &rip), "127.0.0.1");
+	/* responses are not held back by Nagle until the client's delayed ACK */
+	int nodelay = 0;
+	socklen_t optlen = sizeof(nodelay);
+	test_assert(getsockopt(afd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &optlen) == 0 &&
+		    nodelay == 1);
 	close(afd);
 	close(cfd);
 	close(lfd);

@@ -167,3 +167,56 @@ def test_widened_header_fields_replace_older_cache(workdir):
     assert s.cmd("e" + "y" * 8, wide)[:-1] == first[:-1]
     assert message_files_opened_after(trace2, maildir, "eyyyyyyyy FETCH") == []
     s.close()
+
+
+SEARCHES = ["SEARCH SUBJECT \"folded subject\"", "SEARCH SUBJECT café", "SEARCH SUBJECT continued",
+            "SEARCH FROM loud", "SEARCH FROM second-from", "SEARCH HEADER Date \"Jan 2024\"",
+            "SEARCH SUBJECT \"\"", "SEARCH NOT SUBJECT message FROM person"]
+
+
+def test_search_header_from_cache(workdir):
+    """SEARCH of a header field that the cache holds (FETCH asked for it)
+    opens no message file and answers what reading the files answers (a
+    session on an uncached copy of the Maildir)."""
+    maildir = workdir / "Maildir"
+    build_maildir(maildir, 300)
+    roost(maildir, "status", "INBOX")
+    copy = workdir / "copy" / "Maildir"
+    shutil.copytree(maildir, copy)
+    ref = ImapSession(roost_imap_cmd(copy))
+    ref.cmd("a", "SELECT INBOX")
+    expected = [ref.cmd(f"s{k}", cmd)[:-1] for k, cmd in enumerate(SEARCHES)]
+    assert ref.close() == 0
+    trace = workdir / "trace"
+    s = traced_session(maildir, trace)
+    s.cmd("a", "SELECT INBOX")
+    fetch_lines(s, "f")
+    got = [s.cmd(f"c{k}", cmd) for k, cmd in enumerate(SEARCHES)]
+    assert s.close() == 0
+    for cmd, e, g in zip(SEARCHES, expected, got):
+        assert g[-1].startswith(b"c") and b" OK " in g[-1], (cmd, g[-1])
+        assert g[:-1] == e, cmd
+        assert len(e[0].split()) > 2 or "café" in cmd, (cmd, e[0])
+    opened = message_files_opened_after(trace, maildir, "c0 SEARCH")
+    assert opened == [], opened[:5]
+
+
+def test_fetch_output_in_few_writes(workdir):
+    """A FETCH of many messages leaves in buffer-sized write()s, not one
+    per response line (the output is corked while a command runs)."""
+    maildir = workdir / "Maildir"
+    build_maildir(maildir, 300)
+    roost(maildir, "status", "INBOX")
+    trace = workdir / "trace"
+    cmd = ["strace", "-f", "-o", str(trace), "-e", "trace=read,write,writev"]
+    s = ImapSession(roost_imap_cmd(maildir), prefix=cmd)
+    s.cmd("a", "SELECT INBOX")
+    lines = fetch_lines(s, "f")
+    assert len(lines) == 300
+    assert s.close() == 0
+    trace_lines = open(trace, errors="replace").read().splitlines()
+    start = next(i for i, line in enumerate(trace_lines) if "f FETCH" in line and "read(" in line)
+    writes = [line for line in trace_lines[start:]
+              if re.search(r"\b(write|writev)\(1,", line)]
+    # about 60 KB of responses: a handful of writes, not 300
+    assert 0 < len(writes) <= 10, len(writes)

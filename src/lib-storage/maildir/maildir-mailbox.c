@@ -702,8 +702,13 @@ int mailbox_mail_get_info(struct mailbox *box, uint32_t seq, pool_t pool,
 	info_r->virtual_size = rec->virtual_size;
 	info_r->received_date = (time_t)rec->received_date;
 	info_r->saved_date = (time_t)rec->saved_date;
+	/* called for every message by SELECT, FETCH and SEARCH: no allocation
+	   for the usual message without keywords */
+	static const char *const no_keywords[] = { NULL };
+	info_r->keywords = no_keywords;
+	if (rec->keywords == 0)
+		return 0;
 	unsigned int n = 0;
-	const char **kw = p_new(pool, const char *, 65);
 	for (unsigned int i = 0; i < 64 && rec->keywords != 0; i++) {
 		if ((rec->keywords & (1ULL << i)) != 0 &&
 		    (i >= array_count(&box->keywords) || array_idx_elem(&box->keywords, i) == NULL)) {
@@ -713,6 +718,8 @@ int mailbox_mail_get_info(struct mailbox *box, uint32_t seq, pool_t pool,
 			break;
 		}
 	}
+	unsigned int bits = (unsigned int)__builtin_popcountll(rec->keywords);
+	const char **kw = p_new(pool, const char *, bits + 1);
 	for (unsigned int i = 0; i < 64 && rec->keywords != 0; i++) {
 		if ((rec->keywords & (1ULL << i)) != 0 && i < array_count(&box->keywords) &&
 		    array_idx_elem(&box->keywords, i) != NULL)
