@@ -1,28 +1,11 @@
 /* Tab-escaping and key=value fields of the auth protocols. */
 #include "lib.h"
 #include "auth-fields.h"
+#include "tabescape.h"
 
 void auth_fields_append_escaped(string_t *dest, const char *value)
 {
-	for (const char *p = value; *p != '\0'; p++) {
-		switch (*p) {
-		case '\001':
-			str_append(dest, "\0011");
-			break;
-		case '\t':
-			str_append(dest, "\001t");
-			break;
-		case '\r':
-			str_append(dest, "\001r");
-			break;
-		case '\n':
-			str_append(dest, "\001n");
-			break;
-		default:
-			str_append_c(dest, *p);
-			break;
-		}
-	}
+	str_append_tabescaped(dest, value);
 }
 
 const char *auth_fields_escape(pool_t pool, const char *value)

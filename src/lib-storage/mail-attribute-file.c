@@ -2,33 +2,12 @@
 
 #include "lib.h"
 #include "mail-attribute-file.h"
+#include "tabescape.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define ESC_CHAR '\001'
-
-void mail_attribute_escape(string_t *dest, const char *str)
-{
-	for (; *str != '\0'; str++) {
-		switch (*str) {
-		case ESC_CHAR:
-			str_append(dest, "\0011");
-			break;
-		case '\t':
-			str_append(dest, "\001t");
-			break;
-		case '\r':
-			str_append(dest, "\001r");
-			break;
-		case '\n':
-			str_append(dest, "\001n");
-			break;
-		default:
-			str_append_c(dest, *str);
-		}
-	}
-}
 
 /* line (size bytes, no NUL, no LF) unescaped into a new string, or NULL
    for a bad escape. */
@@ -138,9 +117,9 @@ void mail_attribute_file_write(const struct mail_attribute_kv *kvs, unsigned int
 			       string_t *dest)
 {
 	for (unsigned int i = 0; i < count; i++) {
-		mail_attribute_escape(dest, kvs[i].key);
+		str_append_tabescaped(dest, kvs[i].key);
 		str_append_c(dest, '\n');
-		mail_attribute_escape(dest, kvs[i].value);
+		str_append_tabescaped(dest, kvs[i].value);
 		str_append_c(dest, '\n');
 	}
 }

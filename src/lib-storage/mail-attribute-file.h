@@ -26,7 +26,5 @@ int mail_attribute_file_parse(pool_t pool, const void *data, size_t size,
 /* Writes kvs (count entries) in the file's format to dest. */
 void mail_attribute_file_write(const struct mail_attribute_kv *kvs, unsigned int count,
 			       string_t *dest);
-/* The escaping itself, for tests and tools. */
-void mail_attribute_escape(string_t *dest, const char *str);
 
 #endif

@@ -194,8 +194,10 @@ def test_sql_prefetch(mariadb, users, roost_factory, auth_dir):
     # without a passdb lookup, prefetch has nothing: userdb sql answers
     assert out[1][:3] == ["USER", "2", "mary@example.com"]
     assert "home=/srv/mail/mary@example.com" in out[1]
+    # the worker's log lines reach the log through the master: wait for
+    # the one user query, then check the login's lookup made no other
+    wait_for(lambda: "user query: " in r.log(), what="the user query in the log")
     log = r.log()
-    # the login's user lookup did not query the database again
     assert log.count("user query: ") == 1, log
 
 

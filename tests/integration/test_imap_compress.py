@@ -10,11 +10,14 @@ import zlib
 
 from login_util import (login_server_factory, login_root, login_certs,  # noqa: F401
                         USER, PASSWORD)
+from storage_util import ImapLineClient
 from test_imap_stdio import Session, seed_claimed, MSG1, MSG2, MSG3, maildir  # noqa: F401
 
 
-class Deflated:
-    """A compressed IMAP session over sock (after COMPRESS's OK)."""
+class Deflated(ImapLineClient):
+    """A compressed IMAP session over sock (after COMPRESS's OK): the
+    line client's reads go through the inflater, its sends through the
+    deflater."""
 
     def __init__(self, sock, pending=b""):
         self.sock = sock
@@ -44,20 +47,6 @@ class Deflated:
             self._more()
         data, self.buf = self.buf[:n], self.buf[n:]
         return data
-
-    def read_response(self, tag):
-        lines = []
-        while True:
-            line = self.readline()
-            m = re.search(rb"\{(\d+)\}$", line)
-            while m:
-                line += b"\r\n" + self.read_bytes(int(m.group(1)))
-                rest = self.readline()
-                line += rest
-                m = re.search(rb"\{(\d+)\}$", rest)
-            lines.append(line)
-            if line.startswith(tag.encode() + b" "):
-                return lines
 
     def cmd(self, tag, text):
         self.send(f"{tag} {text}\r\n".encode())
